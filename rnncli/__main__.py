@@ -1,0 +1,4 @@
+"""`python -m rnncli` runs the command line."""
+from rnncli.cli import main
+
+main()

@@ -1,0 +1,167 @@
+"""The one expression tree that every stage shares.
+
+Equations are parsed into these nodes (`equations.parse_expression`), shapes
+are inferred over them, the evaluator compiles them, and one printer per
+output format renders them. Nodes are small, frozen and hashable; children are
+ordered, so a walk gives the order a student writes things down in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Union
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float
+
+
+@dataclass(frozen=True)
+class Name:
+    """A quantity, input or parameter; `lag` k reads it at step t-k."""
+
+    name: str
+    lag: int = 0
+
+
+@dataclass(frozen=True)
+class Step:
+    """A quantity at a fixed step (`h[0]`, `x[5]`): what `unroll` produces."""
+
+    name: str
+    step: int
+
+
+@dataclass(frozen=True, eq=False)
+class Value:
+    """A computed number, vector or matrix standing in for a sub-expression.
+
+    Produced only when a printer shows the working with numbers substituted.
+    """
+
+    value: object
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str          # one of + - * / @ **
+    left: "Node"
+    right: "Node"
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: "Node"
+
+
+@dataclass(frozen=True)
+class Concat:
+    items: tuple
+
+
+Node = Union[Number, Name, Step, Value, Call, BinOp, Neg, Concat]
+
+# Binding strength, as in Python: higher binds tighter.
+PRECEDENCE = {"+": 10, "-": 10, "*": 20, "/": 20, "@": 20, "neg": 30, "**": 40, "atom": 100}
+
+
+def precedence(node: Node) -> int:
+    """Returns how tightly a node binds, for parenthesizing by printers."""
+    if isinstance(node, BinOp):
+        return PRECEDENCE[node.op]
+    if isinstance(node, Neg):
+        return PRECEDENCE["neg"]
+    if isinstance(node, Number) and node.value < 0:
+        return PRECEDENCE["neg"]
+    if isinstance(node, Value) and getattr(node.value, "ndim", 0) == 0 and node.value < 0:
+        return PRECEDENCE["neg"]
+    return PRECEDENCE["atom"]
+
+
+def children(node: Node) -> tuple:
+    """Returns the direct sub-expressions of a node, in order."""
+    if isinstance(node, BinOp):
+        return (node.left, node.right)
+    if isinstance(node, Neg):
+        return (node.operand,)
+    if isinstance(node, (Call,)):
+        return node.args
+    if isinstance(node, Concat):
+        return node.items
+    return ()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Yields a node and all its descendants, depth first, left to right."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def names(node: Node) -> list[Name]:
+    """Returns the Name nodes of an expression, in reading order, without repeats."""
+    seen: dict[Name, None] = {}
+    for sub in walk(node):
+        if isinstance(sub, Name):
+            seen.setdefault(sub, None)
+    return list(seen)
+
+
+def transform(node: Node, leaf) -> Node:
+    """Returns a copy of `node` where `leaf(n)` replaced the nodes that it maps.
+
+    `leaf` is asked about every node, parents first, and returns a replacement
+    node or None to keep the node and look inside it.
+    """
+    replacement = leaf(node)
+    if replacement is not None:
+        return replacement
+    if isinstance(node, BinOp):
+        return BinOp(node.op, transform(node.left, leaf), transform(node.right, leaf))
+    if isinstance(node, Neg):
+        return Neg(transform(node.operand, leaf))
+    if isinstance(node, Call):
+        return Call(node.function, tuple(transform(a, leaf) for a in node.args))
+    if isinstance(node, Concat):
+        return Concat(tuple(transform(a, leaf) for a in node.items))
+    return node
+
+
+def drop_names(node: Node, dropped: set) -> Node | None:
+    """Returns `node` with the terms of a sum that are dropped names removed.
+
+    Used by `bias: false`: `W @ x + b` becomes `W @ x`. Returns None when the
+    whole expression was a dropped name.
+    """
+    if isinstance(node, Name) and node.name in dropped:
+        return None
+    if isinstance(node, BinOp):
+        left = drop_names(node.left, dropped)
+        right = drop_names(node.right, dropped)
+        if node.op in "+-":
+            if left is None and right is None:
+                return None
+            if left is None:
+                return right if node.op == "+" else Neg(right)
+            if right is None:
+                return left
+        elif left is None or right is None:
+            return Number(0.0)
+        return BinOp(node.op, left, right)
+    if isinstance(node, Neg):
+        inner = drop_names(node.operand, dropped)
+        return None if inner is None else Neg(inner)
+    if isinstance(node, Call):
+        args = tuple(drop_names(a, dropped) for a in node.args)
+        return Call(node.function, tuple(Number(0.0) if a is None else a for a in args))
+    if isinstance(node, Concat):
+        return Concat(tuple(a for a in (drop_names(i, dropped) for i in node.items) if a is not None))
+    return node

@@ -1,0 +1,55 @@
+"""Unicode for terminals and Markdown: σ(U_f·x(1) + W_f·h(0) + b_f), i ⊙ g."""
+from __future__ import annotations
+
+from rnncli.functions import FUNCTIONS
+from rnncli.printing.base import Printer
+
+_OPERATORS = {"+": " + ", "-": " − ", "/": "/", "@": "·", "**": "^"}
+
+
+class TextPrinter(Printer):
+    def _print_Number(self, node):
+        return self.number(node.value).replace("-", "−")
+
+    def _print_Value(self, node):
+        import numpy as np
+
+        value = np.asarray(node.value, dtype=float)
+        entries = self.array_entries(value)
+        return self._entries(entries).replace("-", "−")
+
+    def _entries(self, entries) -> str:
+        if isinstance(entries, str):
+            return entries
+        return "[" + ", ".join(self._entries(e) for e in entries) + "]"
+
+    def _print_Name(self, node):
+        if node.lag == 0 and self.step is None:
+            return f"{node.name}(t)"
+        return f"{node.name}({self.step_index(node.lag).replace('-', '−')})"
+
+    def _print_Step(self, node):
+        return f"{node.name}({node.step})"
+
+    def _print_Call(self, node):
+        known = FUNCTIONS.get(node.function)
+        name = known.text if known else node.function
+        return f"{name}({', '.join(self._print(a) for a in node.args)})"
+
+    def _print_BinOp(self, node):
+        left, right = self.operands(node)
+        if node.op == "*":
+            both_scalar = self.scalar(node.left) or self.scalar(node.right)
+            return f"{left}·{right}" if both_scalar else f"{left} ⊙ {right}"
+        return f"{left}{_OPERATORS[node.op]}{right}"
+
+    def _print_Neg(self, node):
+        return "−" + self.parenthesize(node.operand, 30)
+
+    def _print_Concat(self, node):
+        return "[" + ", ".join(self._print(i) for i in node.items) + "]"
+
+
+def to_text(node, step: int | None = None, precision: int = 4, scalar=None) -> str:
+    """Returns `node` in Unicode text."""
+    return TextPrinter(step=step, precision=precision, scalar=scalar).doprint(node)
