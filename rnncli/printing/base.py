@@ -1,16 +1,34 @@
 """The printer skeleton: `_print_<Node>` dispatch and one `parenthesize`."""
 from __future__ import annotations
 
-from rnncli.expression import PRECEDENCE, BinOp, Node, precedence
+from rnncli.expression import PRECEDENCE, BinOp, Neg, Node, Number, Value, precedence
+
+
+def is_negative(node: Node) -> bool:
+    """Returns whether a node prints with a leading minus sign."""
+    if isinstance(node, Neg):
+        return True
+    if isinstance(node, Number):
+        return node.value < 0
+    if isinstance(node, Value):
+        return getattr(node.value, "ndim", 1) == 0 and float(node.value) < 0
+    if isinstance(node, BinOp) and node.op != "**":
+        return is_negative(node.left)
+    return False
 
 
 def format_number(value: float, precision: int = 4) -> str:
-    """Returns `value` rounded to `precision` decimals without trailing zeros: 0.175, 0.5436, 3."""
-    text = f"{float(value):.{precision}f}"
-    if "." in text:
+    """Returns `value` to `precision` decimals: 0.2610 when rounded, 0.7 or 3 when exact.
+
+    A number that has no more decimals than shown (data such as 0.7, counts)
+    drops its trailing zeros; a rounded one keeps them, as a student writes.
+    """
+    value = float(value)
+    text = f"{value:.{precision}f}"
+    if "." in text and abs(round(value, precision) - value) <= 1e-12 * max(1.0, abs(value)):
         text = text.rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        text = "0"
+    if text.lstrip("-").strip("0.") == "":
+        text = text.lstrip("-")
     return text
 
 
@@ -23,10 +41,12 @@ class Printer:
     as a plain product.
     """
 
-    def __init__(self, step: int | None = None, precision: int = 4, scalar=None):
+    def __init__(self, step: int | None = None, precision: int = 4, scalar=None,
+                 constants=frozenset()):
         self.step = step
         self.precision = precision
         self.scalar = scalar or (lambda node: False)
+        self.constants = constants   # parameter names: printed without a step index
 
     def doprint(self, node: Node) -> str:
         return self._print(node)
@@ -48,9 +68,16 @@ class Printer:
     def operands(self, node: BinOp) -> tuple[str, str]:
         level = PRECEDENCE[node.op]
         if node.op == "**":   # right-associative
-            return self.parenthesize(node.left, level, strict=True), self.parenthesize(node.right, level)
-        return (self.parenthesize(node.left, level),
-                self.parenthesize(node.right, level, strict=node.op in "-/@*"))
+            left = self.parenthesize(node.left, level, strict=True)
+            if is_negative(node.left):
+                left = self.brackets(self._print(node.left))
+            return left, self.parenthesize(node.right, level)
+        left = self.parenthesize(node.left, level)
+        right = self.parenthesize(node.right, level, strict=node.op in "-/@*")
+        if node.op != "+" and is_negative(node.right):
+            # 0.3·(−0.5) and a − (−1): a bare sign after an operator misreads.
+            right = self.brackets(self._print(node.right))
+        return left, right
 
     def step_index(self, lag: int) -> str:
         """Returns the step of a name read `lag` steps back: `3`, `t`, `t-1`."""

@@ -54,6 +54,8 @@ class LatexPrinter(Printer):
         return f"{{{base}}}^{{({index})}}" if "_" in base else f"{base}^{{({index})}}"
 
     def _print_Name(self, node):
+        if node.name in self.constants:
+            return latex_name(node.name)
         return self._superscript(node.name, self.step_index(node.lag))
 
     def _print_Step(self, node):
@@ -71,10 +73,13 @@ class LatexPrinter(Printer):
         if node.op == "**":
             return f"{left}^{{{self._print(node.right)}}}"
         if node.op == "@":
-            return f"{left} {right}"
+            scalar = self.scalar(node.left) or self.scalar(node.right)
+            return f"{left} \\cdot {right}" if scalar else f"{left} {right}"
         if node.op == "*":
             scalar = self.scalar(node.left) or self.scalar(node.right)
             return f"{left} \\cdot {right}" if scalar else f"{left} \\odot {right}"
+        if node.op == "+" and right.startswith("-"):
+            return f"{left} - {right[1:]}"
         return f"{left} {node.op} {right}"
 
     def _print_Neg(self, node):
@@ -84,6 +89,8 @@ class LatexPrinter(Printer):
         return r"\left[" + ", ".join(self._print(i) for i in node.items) + r"\right]"
 
 
-def to_latex(node, step: int | None = None, precision: int = 4, scalar=None) -> str:
+def to_latex(node, step: int | None = None, precision: int = 4, scalar=None,
+             constants=frozenset()) -> str:
     """Returns `node` in LaTeX (math mode, without the $ delimiters)."""
-    return LatexPrinter(step=step, precision=precision, scalar=scalar).doprint(node)
+    return LatexPrinter(step=step, precision=precision, scalar=scalar,
+                        constants=constants).doprint(node)

@@ -35,6 +35,8 @@ class SourcePrinter(Printer):
 
     def _print_BinOp(self, node):
         left, right = self.operands(node)
+        if node.op == "+" and right.startswith("-"):
+            return f"{left} - {right[1:]}"
         return f"{left} {node.op} {right}"
 
     def _print_Neg(self, node):

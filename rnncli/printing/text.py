@@ -24,6 +24,8 @@ class TextPrinter(Printer):
         return "[" + ", ".join(self._entries(e) for e in entries) + "]"
 
     def _print_Name(self, node):
+        if node.name in self.constants:
+            return node.name
         if node.lag == 0 and self.step is None:
             return f"{node.name}(t)"
         return f"{node.name}({self.step_index(node.lag).replace('-', '−')})"
@@ -41,6 +43,8 @@ class TextPrinter(Printer):
         if node.op == "*":
             both_scalar = self.scalar(node.left) or self.scalar(node.right)
             return f"{left}·{right}" if both_scalar else f"{left} ⊙ {right}"
+        if node.op == "+" and right.startswith("−"):
+            return f"{left} − {right[1:]}"
         return f"{left}{_OPERATORS[node.op]}{right}"
 
     def _print_Neg(self, node):
@@ -50,6 +54,8 @@ class TextPrinter(Printer):
         return "[" + ", ".join(self._print(i) for i in node.items) + "]"
 
 
-def to_text(node, step: int | None = None, precision: int = 4, scalar=None) -> str:
+def to_text(node, step: int | None = None, precision: int = 4, scalar=None,
+            constants=frozenset()) -> str:
     """Returns `node` in Unicode text."""
-    return TextPrinter(step=step, precision=precision, scalar=scalar).doprint(node)
+    return TextPrinter(step=step, precision=precision, scalar=scalar,
+                       constants=constants).doprint(node)
