@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from rnncli.errors import ProblemError, did_you_mean
 
@@ -30,8 +30,10 @@ class CellSpec:
     path: str
 
 
-def _root():
-    return resources.files("rnncli") / "cells"
+def _root() -> Path:
+    # The package is installed as plain files (setup.cfg package_data); a path is
+    # enough, and importlib.resources would cost every command ~10 ms of imports.
+    return Path(__file__).resolve().parent / "cells"
 
 
 @lru_cache(maxsize=None)

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from rnncli.render_trace import equation_lines, heading, summary_rows, text_lines
+from rnncli.render_trace import describe_cell, equation_lines, summary_rows, text_lines
 
 PLAIN_WIDTH = 120
 
@@ -32,7 +32,7 @@ def title_lines(console: Console, problem) -> None:
     console.print(Text(problem.title or "Forward pass", style="bold"))
     if problem.source:
         console.print(Text(f"Source: {problem.source}", style="dim"), soft_wrap=True)
-    console.print(Text(heading(problem)[0], style="dim"))
+    console.print(Text(f"Cell: {describe_cell(problem)}", style="dim"))
 
 
 def render_trace_text(trace, precision: int, console: Console) -> None:

@@ -60,13 +60,12 @@ def equation_lines(trace) -> list[str]:
     return [f"{e.name}(t) = {printer.doprint(e.expr)}" for e in trace.cell.equations]
 
 
-def heading(problem) -> list[str]:
-    lines = []
-    if problem.cell:
-        lines.append(f"cell {problem.cell}, convention {problem.convention}")
-    else:
-        lines.append("custom equations")
-    return lines
+def describe_cell(problem) -> str:
+    """Returns `lstm, goodfellow convention` or `custom equations` for headings."""
+    if not problem.cell:
+        return "custom equations"
+    custom = ", with custom equations" if problem.equations else ""
+    return f"{problem.cell}, {problem.convention} convention{custom}"
 
 
 def render_markdown(trace, precision: int) -> str:
@@ -74,7 +73,7 @@ def render_markdown(trace, precision: int) -> str:
     out = [f"# {problem.title or 'Forward pass'}", ""]
     if problem.source:
         out += [f"Source: {problem.source}", ""]
-    out += [f"Cell: {heading(problem)[0]}.", "", "## Equations", ""]
+    out += [f"Cell: {describe_cell(problem)}.", "", "## Equations", ""]
     out += [f"- `{line}`" for line in equation_lines(trace)] + [""]
     for t, inputs, lines in text_lines(trace, precision):
         out += [f"## Step t = {t}", ""]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnncli.expression import BinOp, Call, Concat, Name, Neg, Node, Number, Step, Value, transform, walk
+from rnncli.expression import BinOp, Call, Name, Neg, Node, Number, Step, Value, transform, walk
 from rnncli.trace import Trace, evaluate_node
 
 MAX_SUBSTITUTED_ENTRIES = 9
@@ -51,8 +51,9 @@ def scalar_test(shapes: dict):
             return is_scalar(node.args[0] if isinstance(node, Call) else node.operand)
         if isinstance(node, BinOp):
             left, right = is_scalar(node.left), is_scalar(node.right)
-            return (left or right) if node.op == "@" and (left or right) and left == right else \
-                left and right
+            if node.op == "@" and (left or right):
+                return left and right     # `@` with a scalar scales the other operand
+            return left and right
         return False
     return is_scalar
 
@@ -114,6 +115,3 @@ def _reduce_calls(expr: Node, current: dict, lagged: list) -> Node | None:
         return None
     return reduced
 
-
-def is_concat(node: Node) -> bool:
-    return isinstance(node, Concat)
