@@ -69,8 +69,11 @@ def infer_shapes(problem: Problem, cell: Cell, *, require_values: bool) -> Cell:
              f"`initial.{name}`")
 
     inference = Inference(slots, to_source)
+    equations = [(e.name, e.expr) for e in cell.equations]
     try:
-        inference.run([(e.name, e.expr) for e in cell.equations])
+        inference.run(equations)
+        while _default_to_scalar(cell, slots):
+            inference.run(equations)
     except EquationError as exc:
         equation = next((e for e in cell.equations if e.name == exc.equation), None)
         raise exc.located(problem.file, equation_line(problem, equation)) from None
@@ -81,12 +84,14 @@ def infer_shapes(problem: Problem, cell: Cell, *, require_values: bool) -> Cell:
         slot = slots.get(name) or Slot()
         shape = concrete(slot)
         if shape is None:
+            if require_values:   # a missing number explains an unknown shape best
+                _check_values(problem, cell, slots)
             _unknown_shape(problem, cell, name)
         shapes[name] = shape
         dims[name] = slot.known()
     total = sum(_count(shapes[p]) for p in cell.params)
     if require_values:
-        _check_values(problem, cell, shapes)
+        _check_values(problem, cell, slots)
         if total > MAX_ENTRIES:
             raise ProblemError(f"the parameters have {total} entries; at most {MAX_ENTRIES} can "
                                "be traced", file=problem.file, line=problem.line("sizes"))
@@ -125,14 +130,31 @@ def _unknown_shape(problem: Problem, cell: Cell, name: str) -> None:
                      line=equation_line(problem, users[0] if users else None))
 
 
-def _check_values(problem: Problem, cell: Cell, shapes: dict) -> None:
+def _default_to_scalar(cell: Cell, slots: dict) -> bool:
+    """Makes the first quantity of unknown shape a scalar, once every number's shape is known.
+
+    With scalar weights and no initial value (`h = tanh(w * x + u * h[t-1])`) nothing
+    fixes the size of h, and a scalar is the only reading; returns whether one was set.
+    """
+    numbers = list(cell.params) + list(cell.inputs)
+    if not all(n in slots and concrete(slots[n]) is not None for n in numbers):
+        return False
+    for name in cell.quantities:
+        slot = slots.setdefault(name, Slot())
+        if slot.known() is None:
+            unify(slot, Slot(()))
+            return True
+    return False
+
+
+def _check_values(problem: Problem, cell: Cell, slots: dict) -> None:
     missing = [p for p in cell.params if p not in problem.params]
     if missing:
         equation = next(e for e in cell.equations if any(n.name == missing[0] for n in names(e.expr)))
         more = f" (and {len(missing) - 1} more: {', '.join(missing[1:4])}{'...' if len(missing) > 4 else ''})" \
             if len(missing) > 1 else ""
         raise ProblemError(f"parameter `{missing[0]}` of equation `{equation.name}` has no value; "
-                           f"give it under `params` with shape {show(shapes[missing[0]])}{more}",
+                           f"give it under `params`{_with_shape(slots.get(missing[0]))}{more}",
                            file=problem.file, line=problem.line("params") or equation_line(problem, equation))
     if problem.n_steps is None:
         raise ProblemError("the problem has no input values and no `steps`; give `inputs` "
@@ -142,3 +164,7 @@ def _check_values(problem: Problem, cell: Cell, shapes: dict) -> None:
         if name not in problem.inputs:
             raise ProblemError(f"input `{name}` has no values; give `inputs: {{{name}: [...]}}`",
                                file=problem.file, line=problem.line("inputs"))
+
+
+def _with_shape(slot) -> str:
+    return f" with shape {show(slot)}" if slot is not None and concrete(slot) is not None else ""

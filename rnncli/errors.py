@@ -32,7 +32,15 @@ class RnncliError(Exception):
         where = ""
         if self.file:
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
-        return where + self.message
+        return where + _one_line(self.message)
+
+
+def _one_line(text: str) -> str:
+    """Returns text with control characters escaped, as `\\n`: a message quotes user
+    text (a YAML key may hold a line break), and an error must stay one line."""
+    if all(c.isprintable() for c in text):
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class InputFileError(RnncliError):

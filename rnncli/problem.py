@@ -194,6 +194,9 @@ def _equations(doc, value) -> dict:
         _identifier(doc, ("equations", name), name)
         if isinstance(text, (int, float)) and not isinstance(text, bool):
             text = str(as_number(doc, ("equations", name), text))
+        if isinstance(text, list):   # YAML read `y: [a, b]` as a list, not as text
+            fail(doc, ("equations", name), f"equation `{name}` is a YAML list; quote a "
+                                           f"concatenation: {name}: \"[a, b]\"")
         if not isinstance(text, str):
             fail(doc, ("equations", name), f"equation `{name}` must be an expression, "
                                            f"not {describe(text)}")

@@ -68,11 +68,16 @@ def describe_cell(problem) -> str:
     return f"{problem.cell}, {problem.convention} convention{custom}"
 
 
+def one_line(text: str) -> str:
+    """Returns text with its line breaks and runs of spaces as single spaces (for headings)."""
+    return " ".join(text.split())
+
+
 def render_markdown(trace, precision: int) -> str:
     problem = trace.problem
-    out = [f"# {problem.title or 'Forward pass'}", ""]
+    out = [f"# {one_line(problem.title or 'Forward pass')}", ""]
     if problem.source:
-        out += [f"Source: {problem.source}", ""]
+        out += [f"Source: {one_line(problem.source)}", ""]
     out += [f"Cell: {describe_cell(problem)}.", "", "## Equations", ""]
     out += [f"- `{line}`" for line in equation_lines(trace)] + [""]
     for t, inputs, lines in text_lines(trace, precision):
@@ -106,7 +111,9 @@ def render_latex(trace, precision: int) -> str:
     """Returns a LaTeX fragment: one align* environment per step (needs amsmath)."""
     problem = trace.problem
     scalar = scalar_test(trace.cell.shapes)
-    out = [f"% {problem.title or 'Forward pass'}" + (f" ({problem.source})" if problem.source else ""),
+    # A line break in the title would end the LaTeX comment and leave text in the document.
+    out = [one_line(f"% {problem.title or 'Forward pass'}"
+                    + (f" ({problem.source})" if problem.source else "")),
            "% needs \\usepackage{amsmath}"]
     for step in work_trace(trace):
         printer = LatexPrinter(step=step.t, precision=precision, scalar=scalar,

@@ -7,7 +7,8 @@ came from (`H`, `I`) for the formulas of `count-params`.
 
 Rules (docs/equations.md): `+ - * / **` need equal shapes, and a scalar
 combines with anything; `A @ v` is matrix times column vector, `v @ M` row
-vector times matrix, and `@` with a scalar is scalar multiplication; `[a, b]`
+vector times matrix, and `@` with a scalar is scalar multiplication, except
+that a scalar is a vector of one entry against a matrix of inner size 1; `[a, b]`
 concatenates vectors (a scalar counts as one entry). A parameter of unknown
 shape takes the shape its use demands.
 """
@@ -217,6 +218,12 @@ class Inference:
 
     def matmul(self, node: BinOp, left: Slot, right: Slot) -> Slot:
         dl, dr = left.known(), right.known()
+        # A scalar is a vector of one entry where a matrix expects one: W (H, 1) @ x
+        # with a number x is W's column times x, a vector (H,), as trace evaluates it.
+        if dr == () and dl is not None and len(dl) == 2 and dl[1].root().value == 1:
+            return Slot((dl[0],))
+        if dl == () and dr is not None and len(dr) == 2 and dr[0].root().value == 1:
+            return Slot((dr[1],))
         if dl == () or dr == ():
             return right if dl == () else left
         if dl is None and dr is None:

@@ -42,7 +42,13 @@ class Trace:
 
 
 def _matmul(a, b):
-    # `@` with a scalar is scalar multiplication, so scalar exercises share the cells' equations.
+    # `@` with a scalar is scalar multiplication, so scalar exercises share the cells'
+    # equations; against a matrix of inner size 1 the scalar is a vector of one entry
+    # (shapes.Inference.matmul infers the same).
+    if np.ndim(b) == 0 and np.ndim(a) == 2 and np.shape(a)[1] == 1:
+        return a[:, 0] * b
+    if np.ndim(a) == 0 and np.ndim(b) == 2 and np.shape(b)[0] == 1:
+        return a * b[0]
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return a * b
     return a @ b
@@ -154,9 +160,9 @@ def run_trace(problem: Problem, cell: Cell | None = None, overrides: dict | None
 
 
 def _float_problem(exc: FloatingPointError) -> str:
-    text = str(exc)
+    text = str(exc)   # numpy's "<what> encountered in <function>"
     if "overflow" in text:
         return "the numbers overflow float64 (a value beyond 1.8e308)"
-    if "divide" in text:
-        return "division by zero"
+    if "divide by zero" in text:
+        return "the log of 0" if text.endswith(" log") else "division by zero"
     return "an invalid operation (such as the log of a negative number, or 0/0)"

@@ -48,8 +48,11 @@ def as_number(doc: Document, path: tuple, value, what: str = "a number") -> floa
     if isinstance(value, int) and abs(value) > MAX_MAGNITUDE:
         fail(doc, path, f"`{key_name(path)}` = {_short(value)} is too large "
                         f"(at most {MAX_MAGNITUDE:g} in magnitude)")
-    if not math.isfinite(value):
-        fail(doc, path, f"`{key_name(path)}` must be a finite number, not {value}")
+    if math.isnan(value):
+        fail(doc, path, f"`{key_name(path)}` must be a finite number, not NaN")
+    if math.isinf(value):   # `.inf`, or a number such as 1e400 beyond float64
+        fail(doc, path, f"`{key_name(path)}` must be a finite number (at most "
+                        f"{MAX_MAGNITUDE:g} in magnitude), not infinity")
     if abs(value) > MAX_MAGNITUDE:
         fail(doc, path, f"`{key_name(path)}` = {value:g} is too large "
                         f"(at most {MAX_MAGNITUDE:g} in magnitude)")

@@ -91,9 +91,17 @@ def _work(name, expr, t, current, lagged, value) -> WorkedEquation:
     if small and leaves:
         substituted = transform(expr, lambda n: Value(_leaf_value(n, current, lagged))
                                 if isinstance(n, Name) else None)
-    if small:
-        reduced = _reduce_calls(expr, current, lagged)
+    reduced = _reduce_calls(expr, current, lagged)
+    if reduced is not None and not small and not _all_small(reduced):
+        reduced = None
+    # With a matrix too large to write out, σ([0.1, 0.2, 0.3, 0.4]) still shows the
+    # pre-activation a student checks, when it and everything else is small.
     return WorkedEquation(name, t, expr, substituted, reduced, value)
+
+
+def _all_small(node: Node) -> bool:
+    return all(np.size(n.value) <= MAX_SUBSTITUTED_ENTRIES for n in walk(node)
+               if isinstance(n, Value))
 
 
 def _reduce_calls(expr: Node, current: dict, lagged: list) -> Node | None:

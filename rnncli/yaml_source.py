@@ -20,6 +20,7 @@ MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_VALUES = 2_000_000          # scalars and collections, counted after alias expansion
 MAX_SCALAR_CHARS = 10_000
+MAX_INT_CHARS = 1000
 
 # YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -63,6 +64,11 @@ def resolve_scalar(text: str, plain: bool, tag: str | None = None) -> Any:
         return None
     if text in _BOOL:
         return _BOOL[text]
+    if len(text) > MAX_INT_CHARS and (_INT.match(text) or _INT_OCT.match(text)
+                                      or _INT_HEX.match(text)):
+        # Python refuses to convert more than 4300 digits; a number this long is far
+        # beyond every limit anyway, and the checks refuse it by its size.
+        return float("-inf") if text.startswith("-") else float("inf")
     if _INT.match(text):
         return int(text)
     if _INT_OCT.match(text):
@@ -135,6 +141,9 @@ def parse_yaml(text: str, name: str = "<string>") -> Document:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "did not find expected ','" in problem:
+            # The usual cause: `ask: [h[1], y[2]]`, where YAML reads the brackets itself.
+            problem += ' (inside [...] or {...}, quote text with brackets: ["h[1]", "y[2]"])'
         raise InputFileError(f"not valid YAML: {problem}", file=name, line=line) from None
     except RecursionError:  # pragma: no cover - the depth limit comes first
         raise InputFileError("YAML nested too deeply", file=name) from None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from rnncli.expression import Value
 from rnncli.functions import FUNCTIONS
 from rnncli.printing.base import Printer
 
@@ -78,7 +79,7 @@ class LatexPrinter(Printer):
         if node.op == "*":
             scalar = self.scalar(node.left) or self.scalar(node.right)
             return f"{left} \\cdot {right}" if scalar else f"{left} \\odot {right}"
-        if node.op == "+" and right.startswith("-"):
+        if node.op == "+" and right.startswith("-") and not right.startswith("--"):
             return f"{left} - {right[1:]}"
         return f"{left} {node.op} {right}"
 
@@ -86,7 +87,16 @@ class LatexPrinter(Printer):
         return "-" + self.parenthesize(node.operand, 30)
 
     def _print_Concat(self, node):
-        return r"\left[" + ", ".join(self._print(i) for i in node.items) + r"\right]"
+        if not any(isinstance(i, Value) for i in node.items):
+            return r"\left[" + ", ".join(self._print(i) for i in node.items) + r"\right]"
+        # With numbers substituted, the concatenation is one column vector, block by block.
+        rows = []
+        for item in node.items:
+            if isinstance(item, Value) and getattr(item.value, "ndim", 0) == 1:
+                rows += [self.number(v) for v in item.value]
+            else:
+                rows.append(self._print(item))
+        return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
 
 
 def to_latex(node, step: int | None = None, precision: int = 4, scalar=None,

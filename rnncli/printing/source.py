@@ -1,12 +1,16 @@
 """The equation language itself: what `unroll --format json` writes and the parser reads."""
 from __future__ import annotations
 
+import math
+
 from rnncli.printing.base import Printer
 
 
 def _exact(value: float) -> str:
     """Returns the shortest text that reads back as exactly `value`."""
     value = float(value)
+    if value == 0 and math.copysign(1.0, value) < 0:
+        return "-0.0"      # int() would lose the sign, and 1/-0.0 is -inf
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
@@ -35,7 +39,7 @@ class SourcePrinter(Printer):
 
     def _print_BinOp(self, node):
         left, right = self.operands(node)
-        if node.op == "+" and right.startswith("-"):
+        if node.op == "+" and right.startswith("-") and not right.startswith("--"):
             return f"{left} - {right[1:]}"
         return f"{left} {node.op} {right}"
 

@@ -1,6 +1,7 @@
 """Unicode for terminals and Markdown: σ(U_f·x(1) + W_f·h(0) + b_f), i ⊙ g."""
 from __future__ import annotations
 
+from rnncli.expression import Value
 from rnncli.functions import FUNCTIONS
 from rnncli.printing.base import Printer
 
@@ -43,7 +44,7 @@ class TextPrinter(Printer):
         if node.op == "*":
             both_scalar = self.scalar(node.left) or self.scalar(node.right)
             return f"{left}·{right}" if both_scalar else f"{left} ⊙ {right}"
-        if node.op == "+" and right.startswith("−"):
+        if node.op == "+" and right.startswith("−") and not right.startswith("−−"):
             return f"{left} − {right[1:]}"
         return f"{left}{_OPERATORS[node.op]}{right}"
 
@@ -51,7 +52,15 @@ class TextPrinter(Printer):
         return "−" + self.parenthesize(node.operand, 30)
 
     def _print_Concat(self, node):
-        return "[" + ", ".join(self._print(i) for i in node.items) + "]"
+        # Substituted vectors join into one vector, [0, 0, 1, 0]: printed item by item,
+        # [[0, 0], [1, 0]] would read as a matrix.
+        parts = [self._print(i)[1:-1] if _is_vector_value(i) else self._print(i)
+                 for i in node.items]
+        return "[" + ", ".join(parts) + "]"
+
+
+def _is_vector_value(node) -> bool:
+    return isinstance(node, Value) and getattr(node.value, "ndim", 0) == 1
 
 
 def to_text(node, step: int | None = None, precision: int = 4, scalar=None,
