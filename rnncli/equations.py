@@ -46,16 +46,31 @@ def parse_expression(text: str, *, equation: str | None = None, allow_steps: boo
     if len(text) > MAX_EXPRESSION_CHARS:
         raise EquationError(f"expression longer than {MAX_EXPRESSION_CHARS} characters",
                             equation=equation)
-    if not text.strip():
+    # An expression may span lines (a YAML block scalar); a newline is a space.
+    text = " ".join(text.split())
+    if not text:
         raise EquationError("empty expression", equation=equation)
+    bad = next((c for c in text if not c.isprintable()), None)
+    if bad is not None:
+        raise EquationError(f"the character {bad!r} is not allowed in an expression",
+                            equation=equation)
+    if "#" in text:
+        # Python would read the rest of the line as a comment and drop it silently.
+        raise EquationError("`#` is not allowed in an expression (it would start a comment)",
+                            equation=equation)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise EquationError(f"cannot parse `{text.strip()}`: {exc.msg}", equation=equation) from None
+        raise EquationError(f"cannot parse `{text}`: {exc.msg}", equation=equation) from None
     except (ValueError, RecursionError, MemoryError) as exc:
-        raise EquationError(f"cannot parse `{text.strip()}`: {exc}", equation=equation) from None
+        raise EquationError(f"cannot parse `{text}`: {exc}", equation=equation) from None
     _check_depth(tree.body, equation)
     return _Converter(equation, allow_steps).convert(tree.body)
+
+
+def _short(value: int) -> str:
+    digits = len(str(value)) if value.bit_length() < 10_000 else "many"
+    return str(value) if value.bit_length() < 64 else f"with {digits} digits"
 
 
 def _check_depth(root: ast.AST, equation: str | None) -> None:
@@ -88,6 +103,9 @@ class _Converter:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(f"{value!r} is not a number")
+        # An int is compared before any float conversion: 10**400 does not fit a float.
+        if isinstance(value, int) and abs(value) > MAX_CONSTANT:
+            self.fail(f"the number {_short(value)} is out of range (at most {MAX_CONSTANT:g})")
         if not math.isfinite(value) or abs(value) > MAX_CONSTANT:
             self.fail(f"the number {value!r} is out of range (at most {MAX_CONSTANT:g})")
         return Number(float(value))
@@ -150,7 +168,13 @@ class _Converter:
                           "the current or earlier steps")
             if isinstance(index.op, ast.Sub) and 1 <= k <= MAX_LAG:
                 return Name(name, k)
-        if (self.allow_steps and isinstance(index, ast.Constant)
-                and type(index.value) is int and 0 <= index.value <= 10**7):
-            return Step(name, index.value)
+        if self.allow_steps:
+            # Fixed steps of unrolled formulas; negative ones are the values before
+            # the first step (`h[-1]` when time_start is 0, or h[t-2] at step 1).
+            sign, constant = 1, index
+            if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+                sign, constant = -1, index.operand
+            if (isinstance(constant, ast.Constant) and type(constant.value) is int
+                    and constant.value <= 10**7):
+                return Step(name, sign * constant.value)
         self.fail(f"`{name}[...]` takes t or t-k (k from 1 to {MAX_LAG}), as in {name}[t-1]")
