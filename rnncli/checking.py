@@ -26,9 +26,19 @@ def check_problem(problem: Problem) -> None:
 
         run_trace(problem)
     elif level == "shapes":
-        build_cell(problem, shapes=True, evaluate=False)
+        from rnncli.counting import count_parameters
+
+        # Builds the cell, and every layer and direction of a stacked one: what
+        # count-params will do with a sizes-only problem (a bad proj_size shows here).
+        count_parameters(problem)
     else:
         build_cell(problem, shapes=False, evaluate=False)
+    if problem.questions:
+        from rnncli.questions import asked_items
+
+        # Every `ask:` reference must name something the problem computes, and
+        # `points` must cover each one: what `rnncli grade` will need.
+        asked_items(problem)
 
 
 def check_problem_file(path: str) -> Problem:
