@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from rnncli.cli import cli
+from golden import assert_matches_golden
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "count-params"
-REGENERATE = os.environ.get("RNNCLI_REGENERATE_GOLDEN") == "1"
 
 
 def run(*args, input=None):
@@ -66,11 +66,7 @@ def test_golden_output(case):
     result = run(*CASES[case])
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
-    path = GOLDEN / case
-    if REGENERATE:
-        path.write_text(result.stdout, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with RNNCLI_REGENERATE_GOLDEN=1"
-    assert result.stdout == path.read_text(encoding="utf-8")
+    assert_matches_golden(GOLDEN / case, result.stdout)
 
 
 def test_json_follows_the_contract():

@@ -10,7 +10,6 @@ test_shipped_problems.py against the independent oracle).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -19,11 +18,11 @@ from click.testing import CliRunner
 from rnncli.checking import problem_level
 from rnncli.cli import cli
 from rnncli.problem import load_problem
+from golden import assert_matches_golden
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "trace"
 FORMATS = {"text": "txt", "markdown": "md", "json": "json", "latex": "tex"}
-REGENERATE = os.environ.get("RNNCLI_REGENERATE_GOLDEN") == "1"
 
 
 def problems_with_numbers() -> list[Path]:
@@ -41,12 +40,7 @@ def test_trace_output_matches_its_golden_file(problem, output_format):
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
-    golden = GOLDEN / f"{problem.stem}.{FORMATS[output_format]}"
-    if REGENERATE:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(result.stdout, encoding="utf-8")
-    assert golden.exists(), f"no golden file {golden.name}; run with RNNCLI_REGENERATE_GOLDEN=1"
-    assert result.stdout == golden.read_text(encoding="utf-8")
+    assert_matches_golden(GOLDEN / f"{problem.stem}.{FORMATS[output_format]}", result.stdout)
 
 
 def test_every_shipped_problem_with_numbers_is_covered():

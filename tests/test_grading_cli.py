@@ -20,10 +20,10 @@ from click.testing import CliRunner
 
 from grade_oracle import answers_yaml, seed002, seed002_answers
 from rnncli.cli import cli
+from golden import assert_matches_golden
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "grade"
-REGENERATE = os.environ.get("RNNCLI_REGENERATE_GOLDEN") == "1"
 SEED002 = ROOT / "problems" / "lstm-goodfellow-seed002.yaml"
 ADA = ROOT / "problems" / "answers" / "seed002-ada.yaml"
 
@@ -259,12 +259,7 @@ CLASS_CASES = {
 
 
 def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if REGENERATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with RNNCLI_REGENERATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
+    assert_matches_golden(GOLDEN / name, text)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -7,7 +7,6 @@ regular expression), not from rnncli's parser or graph module.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -18,11 +17,11 @@ from click.testing import CliRunner
 
 import rnncli.render_graph as render_graph
 from rnncli.cli import cli
+from golden import assert_matches_golden
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEMS = sorted((ROOT / "problems").glob("*.yaml"))
 GOLDEN = Path(__file__).resolve().parent / "golden" / "graph"
-REGENERATE = os.environ.get("RNNCLI_REGENERATE_GOLDEN") == "1"
 SEED000 = "problems/two-layer-feedback-seed000.yaml"
 SEED002 = "problems/rnn-unroll-seed002.yaml"
 READOUT = {"linear": "{}", "softmax": "softmax({})", "sigmoid": "sigmoid({})"}
@@ -168,10 +167,7 @@ def test_golden(case, output_format, monkeypatch):
     code, out, err = run("graph", *GOLDEN_CASES[case], "--format", output_format)
     assert (code, err) == (0, "")
     path = GOLDEN / f"{case}.{EXTENSIONS[output_format]}"
-    if REGENERATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(out, encoding="utf-8")
-    assert out == path.read_text(encoding="utf-8")
+    assert_matches_golden(path, out)
 
 
 # --- rendering with Graphviz ------------------------------------------------------------------

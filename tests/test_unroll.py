@@ -9,7 +9,6 @@ problems of every built-in cell.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +27,11 @@ from rnncli.problem import load_problem, parse_problem
 from rnncli.render_unroll import FormulaSourcePrinter, unroll_document
 from rnncli.trace import compile_expression, run_trace
 from rnncli.unrolling import MAX_NODES, unroll
+from golden import assert_matches_golden
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEMS = sorted((ROOT / "problems").glob("*.yaml"))
 GOLDEN = Path(__file__).resolve().parent / "golden" / "unroll"
-REGENERATE = os.environ.get("RNNCLI_REGENERATE_GOLDEN") == "1"
 SEED002 = "problems/rnn-unroll-seed002.yaml"
 SEED000 = "problems/two-layer-feedback-seed000.yaml"
 LSTM002 = "problems/lstm-goodfellow-seed002.yaml"
@@ -71,10 +70,7 @@ def test_golden(case, output_format, monkeypatch):
     assert code == 0, err
     assert err == ""
     path = GOLDEN / f"{case}.{EXTENSIONS[output_format]}"
-    if REGENERATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(out, encoding="utf-8")
-    assert out == path.read_text(encoding="utf-8")
+    assert_matches_golden(path, out)
 
 
 def test_seed002_is_the_sheets_formula(monkeypatch):
