@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from rnncli.errors import ProblemError, did_you_mean
-from rnncli.values import as_array, describe, fail
+from rnncli.errors import ProblemError
+from rnncli.values import as_array, describe, fail, reject_unknown_keys
 from rnncli.yaml_source import Document, load_yaml, parse_yaml
 
 ANSWERS_KEYS = ("problem", "student", "student_id", "answers")
@@ -60,11 +60,8 @@ def parse_answers(text: str, filename: str = "<string>") -> Answers:
 def answers_from_document(doc: Document) -> Answers:
     """Returns the Answers of a YAML document; raises ProblemError for a broken structure."""
     data = doc.data
-    for key in data:
-        if key not in ANSWERS_KEYS:
-            fail(doc, (key,), f"unknown key `{key}` in an answers file"
-                              f"{did_you_mean(key, ANSWERS_KEYS)}; the keys are "
-                              + ", ".join(ANSWERS_KEYS))
+    reject_unknown_keys(doc, (), data, ANSWERS_KEYS, where=" in an answers file",
+                        tail="; the keys are " + ", ".join(ANSWERS_KEYS))
     if "answers" not in data:
         fail(doc, (), "the answers file has no `answers:` mapping (reference: value lines)")
     answers = data["answers"]

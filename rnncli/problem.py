@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnncli.equations import IDENTIFIER
-from rnncli.values import (as_array, as_number, as_positive_int, describe, fail)
-from rnncli.errors import did_you_mean
+from rnncli.values import (as_array, as_number, as_positive_int, describe, fail,
+                           reject_unknown_keys)
 from rnncli.yaml_source import Document, load_yaml, parse_yaml
 
 TOP_LEVEL_KEYS = (
@@ -93,9 +93,7 @@ def parse_problem(text: str, filename: str = "<string>") -> Problem:
 def problem_from_document(doc: Document) -> Problem:
     """Returns the validated Problem of a YAML document."""
     data = doc.data
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            fail(doc, (key,), f"unknown key `{key}`{did_you_mean(key, TOP_LEVEL_KEYS)}")
+    reject_unknown_keys(doc, (), data, TOP_LEVEL_KEYS)
     fields: dict[str, Any] = {"file": doc.file, "doc": doc}
     for key in ("title", "source"):
         if key in data:
@@ -236,9 +234,7 @@ def parse_tolerance(doc, path, value) -> Tolerance:
     """Returns the Tolerance of `{rel, abs}`, `{sigfig}` or `{decimals}` (spec §5)."""
     spec = _mapping(doc, path, value)
     allowed = ("rel", "abs", "sigfig", "decimals")
-    for key in spec:
-        if key not in allowed:
-            fail(doc, path + (key,), f"unknown tolerance key `{key}`{did_you_mean(key, allowed)}")
+    reject_unknown_keys(doc, path, spec, allowed, what="tolerance key")
     if ("sigfig" in spec or "decimals" in spec) and len(spec) > 1:
         fail(doc, path, "a tolerance is {rel, abs}, or {sigfig: N}, or {decimals: N}, not a mix")
     if "sigfig" in spec:
@@ -263,10 +259,7 @@ def _questions(doc, value) -> tuple:
     for i, item in enumerate(value):
         path = ("questions", i)
         item = _mapping(doc, path, item)
-        for key in item:
-            if key not in QUESTION_KEYS:
-                fail(doc, path + (key,), f"unknown question key `{key}`"
-                                         f"{did_you_mean(key, QUESTION_KEYS)}")
+        reject_unknown_keys(doc, path, item, QUESTION_KEYS, what="question key")
         qid = item.get("id", str(i + 1))
         if not isinstance(qid, (str, int)) or isinstance(qid, bool):
             fail(doc, path + ("id",), f"question `id` must be text, not {describe(qid)}")

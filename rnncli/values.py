@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from rnncli.errors import ProblemError
+from rnncli.errors import ProblemError, did_you_mean
 from rnncli.yaml_source import Document
 
 MAX_MAGNITUDE = 1e9
@@ -31,6 +31,18 @@ def describe(value) -> str:
 
 def fail(doc: Document, path: tuple, message: str):
     raise ProblemError(message, file=doc.file, line=doc.line(*path), key=".".join(map(str, path)))
+
+
+def reject_unknown_keys(doc: Document, path: tuple, mapping: dict, allowed, what: str = "key",
+                        where: str = "", tail: str = "") -> None:
+    """Fails on the first key of `mapping` not in `allowed`, with a did-you-mean.
+
+    The message reads: unknown {what} `key`{where} (did you mean `x`?){tail}.
+    """
+    for key in mapping:
+        if key not in allowed:
+            fail(doc, path + (key,),
+                 f"unknown {what} `{key}`{where}{did_you_mean(key, allowed)}{tail}")
 
 
 def key_name(path: tuple) -> str:
