@@ -15,7 +15,7 @@ def problem_level(problem: Problem) -> str:
         return "trace"
     if problem.sizes:
         return "shapes"
-    return "symbolic" if not problem.cell else "shapes-optional"
+    return "symbolic"
 
 
 def check_problem(problem: Problem) -> None:
