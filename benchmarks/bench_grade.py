@@ -48,7 +48,7 @@ SLIPS = {   # equations a student might use instead of the sheet's
 
 
 def values(problem, equations=None, overrides=None) -> dict:
-    from rnncli.trace import run_trace
+    from rnncli.solve.trace import run_trace
 
     if equations:
         problem = dataclasses.replace(problem, equations={**problem.equations, **equations})
@@ -58,7 +58,7 @@ def values(problem, equations=None, overrides=None) -> dict:
 
 def make_class(directory: Path, count: int, seed: int = 2) -> list[str]:
     """Writes `count` answers files; returns their paths, in order."""
-    from rnncli.problem import load_problem
+    from rnncli.files.problem import load_problem
 
     problem = load_problem(str(PROBLEM))
     rng = random.Random(seed)
@@ -123,10 +123,10 @@ def make_noise(directory: Path, count: int, seed: int = 1) -> list[str]:
 
 
 def library_run(paths: list[str]) -> tuple[float, object]:
-    from rnncli.gradebook import csv_text
-    from rnncli.grading import grade_files
-    from rnncli.render_grade import grades_document
-    from rnncli.render_json import dumps
+    from rnncli.render.gradebook import csv_text
+    from rnncli.grading.grade import grade_files
+    from rnncli.render.grade import grades_document
+    from rnncli.render.json_document import dumps
 
     start = time.perf_counter()
     report = grade_files(paths, str(PROBLEM))

@@ -61,33 +61,33 @@ def cli():
 
 
 def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool) -> None:
-    from rnncli.problem import load_problem
-    from rnncli.trace import run_trace
+    from rnncli.files.problem import load_problem
+    from rnncli.solve.trace import run_trace
 
     problem = load_problem(path)
     if lstm_only:
         _require_lstm(problem)
     trace = run_trace(problem)
     if output_format == "json":
-        from rnncli.render_json import dumps, trace_document
+        from rnncli.render.json_document import dumps, trace_document
 
         emit(dumps(trace_document(trace)))
     elif output_format == "markdown":
-        from rnncli.render_trace import render_markdown
+        from rnncli.render.trace import render_markdown
 
         emit(render_markdown(trace, precision))
     elif output_format == "latex":
-        from rnncli.render_trace import render_latex
+        from rnncli.render.trace import render_latex
 
         emit(render_latex(trace, precision))
     else:
-        from rnncli.render_text import make_console, render_trace_text
+        from rnncli.render.text import make_console, render_trace_text
 
         render_trace_text(trace, precision, make_console())
 
 
 def _require_lstm(problem) -> None:
-    from rnncli.builtin_cells import LSTM_FAMILY, cell_names
+    from rnncli.cells.builtin import LSTM_FAMILY, cell_names
     from rnncli.errors import ProblemError
 
     # An unknown cell name (`lsmt`) is left to the trace, which suggests the right one.
@@ -137,7 +137,7 @@ def check(problems):
     Example:
       rnncli check problems/*.yaml
     """
-    from rnncli.checking import check_problem_file
+    from rnncli.grading.checking import check_problem_file
 
     failed = False
     for path in problems:
@@ -164,7 +164,7 @@ def cells(name, convention, output_format):
       rnncli cells
       rnncli cells gru --convention pytorch
     """
-    from rnncli.cell_catalog import describe_cells, render_cells
+    from rnncli.cells.catalog import describe_cells, render_cells
 
     emit(render_cells(describe_cells(name, convention), output_format))
 
@@ -191,9 +191,9 @@ def unroll(problem, to, quantity, depth, use_let, output_format):
       rnncli unroll problems/rnn-unroll-seed002.yaml --to 5
       rnncli unroll problems/lstm-goodfellow-seed002.yaml --to 3 --let --format latex
     """
-    from rnncli.problem import load_problem
-    from rnncli.render_unroll import render_unrolled
-    from rnncli.unrolling import unroll as unroll_formula
+    from rnncli.files.problem import load_problem
+    from rnncli.render.unroll import render_unrolled
+    from rnncli.solve.unrolling import unroll as unroll_formula
 
     unrolled = unroll_formula(load_problem(problem), to, quantity, depth=depth, let=use_let)
     emit(render_unrolled(unrolled, output_format))
@@ -222,9 +222,9 @@ def graph(problem, unfold, show_params, output_format, render):
       rnncli graph problems/two-layer-feedback-seed000.yaml --unfold 3 --format dot
       rnncli graph problems/two-layer-feedback-seed000.yaml --params --render folded.svg
     """
-    from rnncli.graphs import build_graph
-    from rnncli.problem import load_problem
-    from rnncli.render_graph import render_dot, render_file, render_graph
+    from rnncli.solve.graphs import build_graph
+    from rnncli.files.problem import load_problem
+    from rnncli.render.graph import render_dot, render_file, render_graph
 
     built = build_graph(load_problem(problem), unfold, params=show_params)
     if render:
@@ -265,24 +265,24 @@ def count_params(problem, compare, steps, output_format, **options):
       rnncli count-params --cell lstm --input-size 20 --hidden-size 128 \\
           --compare gru,lstm-coupled,lstm@64
     """
-    from rnncli.count_options import count_request, steps_from_options
+    from rnncli.solve.count_options import count_request, steps_from_options
 
     unrolled = steps_from_options(steps)
     result = count_request(problem, compare=compare, **options)
     is_comparison = compare is not None
     if output_format == "json":
-        from rnncli.render_counts import compare_document, count_document
-        from rnncli.render_json import dumps
+        from rnncli.render.counts import compare_document, count_document
+        from rnncli.render.json_document import dumps
 
         document = compare_document if is_comparison else count_document
         emit(dumps(document(result, unrolled)))
     elif output_format == "markdown":
-        from rnncli.render_counts import render_compare_markdown, render_markdown
+        from rnncli.render.counts import render_compare_markdown, render_markdown
 
         emit((render_compare_markdown if is_comparison else render_markdown)(result, unrolled))
     else:
-        from rnncli.render_counts_text import render_compare_text, render_count_text
-        from rnncli.render_text import make_console
+        from rnncli.render.counts_text import render_compare_text, render_count_text
+        from rnncli.render.text import make_console
 
         render = render_compare_text if is_comparison else render_count_text
         render(result, make_console(), unrolled)
@@ -320,35 +320,35 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
                          "answers file")
     if list(answers).count("-") + (problem_path == "-") > 1:
         raise UsageError("standard input (-) can be read only once")
-    from rnncli.grading import grade_files
+    from rnncli.grading.grade import grade_files
 
     report = grade_files(answers, problem_path)
     for result in report.results:
         if result.error:
             click.echo(f"Error: {result.error}", err=True)
     if csv_path:
-        from rnncli.gradebook import csv_text, write_atomically
+        from rnncli.render.gradebook import csv_text, write_atomically
 
         write_atomically(csv_path, csv_text(report))
     if gradescope_path:
-        from rnncli.gradebook import gradescope_results, write_atomically
-        from rnncli.render_json import dumps
+        from rnncli.render.gradebook import gradescope_results, write_atomically
+        from rnncli.render.json_document import dumps
 
         write_atomically(gradescope_path,
                          dumps(gradescope_results(report.results[0], precision)) + "\n")
     if output_format == "json":
-        from rnncli.render_grade import grade_document, grades_document
-        from rnncli.render_json import dumps
+        from rnncli.render.grade import grade_document, grades_document
+        from rnncli.render.json_document import dumps
 
         single = len(answers) == 1
         emit(dumps(grade_document(report.results[0]) if single else grades_document(report)))
     elif output_format == "markdown":
-        from rnncli.render_grade import render_markdown
+        from rnncli.render.grade import render_markdown
 
         emit(render_markdown(report, precision))
     else:
-        from rnncli.render_grade import render_text
-        from rnncli.render_text import make_console
+        from rnncli.render.grade import render_text
+        from rnncli.render.text import make_console
 
         render_text(report, precision, make_console())
     sys.exit(report.exit_code)

@@ -7,7 +7,7 @@ simple_rnn.py / lstm.py / gru.py, Goodfellow et al. eqs 10.8-10.11 and
 rnncli's code.  Nothing here imports rnncli.
 
 Parameter names and quantity names are those of the built-in cell files
-rnncli/cells/<cell>/<convention>.yaml, so that a test can compare dictionaries
+rnncli/cells/data/<cell>/<convention>.yaml, so that a test can compare dictionaries
 directly.
 
 Layouts

@@ -17,8 +17,8 @@ import pytest
 
 from problem_text import problem_yaml
 from reference_cells import INPUT, PARAMS, REFERENCE, STATE, random_params, readout, run_reference
-from rnncli.problem import parse_problem
-from rnncli.trace import run_trace
+from rnncli.files.problem import parse_problem
+from rnncli.solve.trace import run_trace
 
 KEYS = sorted(REFERENCE)
 SIZES = [(1, 1), (2, 3), (3, 2), (4, 4)]

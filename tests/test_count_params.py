@@ -21,18 +21,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference_cells import PARAMS
-from rnncli.count_options import NetworkSizes
-from rnncli.counting import count_parameters
+from rnncli.solve.count_options import NetworkSizes
+from rnncli.solve.counting import count_parameters
 from rnncli.errors import ProblemError
-from rnncli.problem import Problem, load_problem, parse_problem
-from rnncli.references import Solution, parse_reference
+from rnncli.files.problem import Problem, load_problem, parse_problem
+from rnncli.solve.references import Solution, parse_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 TORCH = json.loads((FIXTURES / "torch_param_counts.json").read_text())
 KERAS = json.loads((FIXTURES / "keras_param_counts.json").read_text())
 
-# torch's stacked tensors -> the per-gate names of rnncli/cells/<cell>/pytorch.yaml
+# torch's stacked tensors -> the per-gate names of rnncli/cells/data/<cell>/pytorch.yaml
 # (tests/fixtures/README.md, "Parameter names are the per-gate row blocks").
 TORCH_BLOCKS = {
     "rnn": {"weight_ih": ["W_ih"], "weight_hh": ["W_hh"], "bias_ih": ["b_ih"], "bias_hh": ["b_hh"]},

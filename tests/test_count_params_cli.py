@@ -179,7 +179,7 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
 
 
 def test_output_size_with_a_cell_without_readout(monkeypatch):
-    import rnncli.builtin_cells as builtin_cells
+    import rnncli.cells.builtin as builtin_cells
 
     real = builtin_cells.load_cell_spec
 

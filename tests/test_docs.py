@@ -84,7 +84,7 @@ def test_foundation_pages_exist(page):
 
 
 def test_docs_cells_lists_every_convention():
-    from rnncli.builtin_cells import cell_names, conventions
+    from rnncli.cells.builtin import cell_names, conventions
 
     text = (ROOT / "docs" / "cells.md").read_text(encoding="utf-8")
     for cell in cell_names():
@@ -93,8 +93,8 @@ def test_docs_cells_lists_every_convention():
 
 
 def test_docs_cells_shows_the_equations_rnncli_uses():
-    from rnncli.builtin_cells import cell_names
-    from rnncli.cell_catalog import describe_cells, render_cells
+    from rnncli.cells.builtin import cell_names
+    from rnncli.cells.catalog import describe_cells, render_cells
 
     text = (ROOT / "docs" / "cells.md").read_text(encoding="utf-8")
     for cell in cell_names():

@@ -4,14 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnncli.cell import build_cell
-from rnncli.checking import check_problem
-from rnncli.equations import MAX_LAG, parse_expression
+from rnncli.cells.build import build_cell
+from rnncli.grading.checking import check_problem
+from rnncli.language.equations import MAX_LAG, parse_expression
 from rnncli.errors import EquationError, ProblemError, RnncliError, ShapeError
-from rnncli.expression import BinOp, Call, Concat, Name, Neg, Number, Step
-from rnncli.printing.source import to_source
-from rnncli.problem import parse_problem
-from rnncli.trace import run_trace
+from rnncli.language.expression import BinOp, Call, Concat, Name, Neg, Number, Step
+from rnncli.language.printing.source import to_source
+from rnncli.files.problem import parse_problem
+from rnncli.solve.trace import run_trace
 
 
 def trace(text: str):

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 
 from rnncli.cli import cli
 from rnncli.errors import EquationError
-from rnncli.functions import FUNCTIONS, hard_sigmoid, round_half_away, sigmoid, softmax, step
-from rnncli.problem import parse_problem
-from rnncli.render_json import dumps, trace_document
-from rnncli.render_trace import render_latex, render_markdown
-from rnncli.trace import run_trace
+from rnncli.language.functions import FUNCTIONS, hard_sigmoid, round_half_away, sigmoid, softmax, step
+from rnncli.files.problem import parse_problem
+from rnncli.render.json_document import dumps, trace_document
+from rnncli.render.trace import render_latex, render_markdown
+from rnncli.solve.trace import run_trace
 
 
 def run(text: str):

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rnncli.checking import problem_level
+from rnncli.files.problem import problem_level
 from rnncli.cli import cli
-from rnncli.problem import load_problem
+from rnncli.files.problem import load_problem
 from golden import assert_matches_golden
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from grade_oracle import SEED002, answers_yaml, seed002, seed002_answers
-from rnncli.answers import parse_answers
+from rnncli.files.answers import parse_answers
 from rnncli.errors import ProblemError
-from rnncli.grading import Marking
-from rnncli.problem import parse_problem
+from rnncli.grading.grade import Marking
+from rnncli.files.problem import parse_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED002_FILE = ROOT / "problems" / "lstm-goodfellow-seed002.yaml"
@@ -49,7 +49,7 @@ def by_ref(result) -> dict:
 # ---- the reference and the questions ---------------------------------------------------------
 
 def test_the_shipped_seed002_questions_have_the_sheets_values():
-    from rnncli.problem import load_problem
+    from rnncli.files.problem import load_problem
 
     marking = Marking(load_problem(str(SEED002_FILE)))
     oracle = seed002()
@@ -200,7 +200,7 @@ def test_every_status_in_one_file():
 
 
 def test_counts_are_exact():
-    pytest.importorskip("rnncli.counting")
+    pytest.importorskip("rnncli.solve.counting")
     marking = Marking(parse_problem("cell: rnn\noutput: linear\nsizes: {input: 20, hidden: 128, "
                                     "output: 10}\nquestions:\n  - id: a\n    ask: [params.total]\n",
                                     "p.yaml"))
@@ -301,7 +301,7 @@ def test_follow_through_across_steps():
 
 
 def test_the_shipped_example_answers_file_earns_follow_through():
-    from rnncli.grading import grade_files
+    from rnncli.grading.grade import grade_files
 
     report = grade_files([str(ROOT / "problems" / "answers" / "seed002-ada.yaml")])
     result = report.results[0]

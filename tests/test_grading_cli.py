@@ -265,7 +265,7 @@ def check_golden(name: str, text: str) -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_golden_output(case):
     if "seed001" in case:
-        pytest.importorskip("rnncli.counting")
+        pytest.importorskip("rnncli.solve.counting")
     result = run(*CASES[case])
     assert result.exit_code == 1, result.output
     check_golden(case, result.stdout)
@@ -304,7 +304,7 @@ def test_the_same_inputs_give_byte_identical_outputs(classroom, output_format):
 ])
 def test_check_validates_the_references_questions_ask(tmp_path, ask, message):
     if "params" in ask:
-        pytest.importorskip("rnncli.counting")
+        pytest.importorskip("rnncli.solve.counting")
     text = SEED002.read_text().replace("ask: [s, h, y]", f"ask: {ask}")
     (tmp_path / "p.yaml").write_text(text)
     result = CliRunner().invoke(cli, ["check", str(tmp_path / "p.yaml")])

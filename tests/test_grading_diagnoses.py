@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from grade_oracle import round_half_away, seed002, seed002_answers, sigmoid
-from rnncli.answers import parse_answers
-from rnncli.grading import Marking
-from rnncli.problem import parse_problem
+from rnncli.files.answers import parse_answers
+from rnncli.grading.grade import Marking
+from rnncli.files.problem import parse_problem
 from test_grading import by_ref, grade, seed002_marking
 
 
@@ -194,8 +194,8 @@ def test_random_wrong_answers_are_not_explained_by_slips_of_method():
 
 
 def test_diagnoses_are_counted_in_the_class_summary():
-    from rnncli.gradebook import class_summary
-    from rnncli.grading import GradeReport
+    from rnncli.grading.summary import class_summary
+    from rnncli.grading.grade import GradeReport
 
     marking = seed002_marking()
     slipped = seed002_answers(seed002(cell_input=math.tanh))

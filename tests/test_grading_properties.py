@@ -7,10 +7,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rnncli.answers import parse_answers
+from rnncli.files.answers import parse_answers
 from rnncli.errors import RnncliError
-from rnncli.grading import STATUSES, Marking, grade_files
-from rnncli.problem import load_problem
+from rnncli.grading.grade import STATUSES, Marking, grade_files
+from rnncli.files.problem import load_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED002 = ROOT / "problems" / "lstm-goodfellow-seed002.yaml"

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import rnncli.render_graph as render_graph
+import rnncli.render.graph as render_graph
 from rnncli.cli import cli
 from golden import assert_matches_golden
 
@@ -46,7 +46,7 @@ def equations_of(path: Path):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     merged, inputs = {}, []
     if "cell" in data:
-        cell_file = ROOT / "rnncli" / "cells" / data["cell"] / f"{data.get('convention', 'standard')}.yaml"
+        cell_file = ROOT / "rnncli" / "cells" / "data" / data["cell"] / f"{data.get('convention', 'standard')}.yaml"
         spec = yaml.safe_load(cell_file.read_text(encoding="utf-8"))
         merged.update(spec["equations"])
         if data.get("output", "none") != "none":

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rnncli.errors import ProblemError, RnncliError
-from rnncli.problem import Problem, parse_problem
+from rnncli.files.problem import Problem, parse_problem
 
 RNN = """cell: rnn
 params:
@@ -202,7 +202,7 @@ def test_a_key_with_a_line_break_still_gives_a_one_line_error():
 
 
 def test_a_cell_name_with_a_control_character():
-    from rnncli.checking import check_problem
+    from rnncli.grading.checking import check_problem
 
     with pytest.raises(ProblemError) as info:
         check_problem(parse_problem('cell: "ls\\u001b[31mtm"\n', "f.yaml"))

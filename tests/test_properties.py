@@ -17,18 +17,18 @@ from hypothesis import strategies as st
 
 from problem_text import value_text
 from reference_cells import INPUT, REFERENCE, random_params
-from rnncli.checking import check_problem
+from rnncli.grading.checking import check_problem
 from rnncli.cli import cli
-from rnncli.equations import parse_expression
+from rnncli.language.equations import parse_expression
 from rnncli.errors import EquationError, RnncliError
-from rnncli.printing.latex import to_latex
-from rnncli.printing.source import to_source
-from rnncli.printing.text import to_text
-from rnncli.problem import TOP_LEVEL_KEYS, parse_problem
-from rnncli.render_json import dumps, trace_document
-from rnncli.render_trace import render_latex, render_markdown
-from rnncli.trace import evaluate_node, run_trace
-from rnncli.yaml_source import decode, parse_yaml
+from rnncli.language.printing.latex import to_latex
+from rnncli.language.printing.source import to_source
+from rnncli.language.printing.text import to_text
+from rnncli.files.problem import TOP_LEVEL_KEYS, parse_problem
+from rnncli.render.json_document import dumps, trace_document
+from rnncli.render.trace import render_latex, render_markdown
+from rnncli.solve.trace import evaluate_node, run_trace
+from rnncli.files.yaml_source import decode, parse_yaml
 
 SETTINGS = settings(max_examples=int(__import__("os").environ.get("RNNCLI_EXAMPLES", "300")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

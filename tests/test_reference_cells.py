@@ -36,7 +36,7 @@ from reference_cells import (
     step_reference,
 )
 
-CELLS_DIR = Path(__file__).resolve().parents[1] / "rnncli" / "cells"
+CELLS_DIR = Path(__file__).resolve().parents[1] / "rnncli" / "cells" / "data"
 
 ATOL = 1e-10  # published numbers have 10 decimals
 

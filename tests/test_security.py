@@ -10,10 +10,10 @@ import builtins
 
 import pytest
 
-from rnncli.equations import MAX_DEPTH, MAX_EXPRESSION_CHARS, parse_expression
+from rnncli.language.equations import MAX_DEPTH, MAX_EXPRESSION_CHARS, parse_expression
 from rnncli.errors import EquationError, RnncliError
-from rnncli.problem import parse_problem
-from rnncli.trace import run_trace
+from rnncli.files.problem import parse_problem
+from rnncli.solve.trace import run_trace
 
 REFUSED = [
     # attribute access and dunder names

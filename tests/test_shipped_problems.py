@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from reference_cells import relu, run_reference, sigmoid
-from rnncli.checking import check_problem_file
-from rnncli.problem import load_problem
-from rnncli.trace import run_trace
+from rnncli.grading.checking import check_problem_file
+from rnncli.files.problem import load_problem
+from rnncli.solve.trace import run_trace
 
 PROBLEMS = Path(__file__).resolve().parents[1] / "problems"
 ALL = sorted(PROBLEMS.glob("*.yaml"))

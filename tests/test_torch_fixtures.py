@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from problem_text import problem_yaml
-from rnncli.problem import parse_problem
-from rnncli.trace import run_trace
+from rnncli.files.problem import parse_problem
+from rnncli.solve.trace import run_trace
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "torch").glob("*.json"))
 TOLERANCE = dict(rtol=1e-12, atol=1e-12)

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from rnncli.cli import cli
-from rnncli.problem import load_problem
-from rnncli.trace import run_trace
+from rnncli.files.problem import load_problem
+from rnncli.solve.trace import run_trace
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED002 = str(ROOT / "problems" / "lstm-goodfellow-seed002.yaml")

@@ -15,18 +15,18 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import rnncli.equations as equations
+import rnncli.language.equations as equations
 from problem_text import problem_yaml
 from reference_cells import HIDDEN, INPUT, REFERENCE, STATE, random_params, run_reference
-from rnncli.checking import problem_level
+from rnncli.files.problem import problem_level
 from rnncli.cli import cli
-from rnncli.equations import parse_expression
+from rnncli.language.equations import parse_expression
 from rnncli.errors import UsageError
-from rnncli.expression import Step, Value, transform
-from rnncli.problem import load_problem, parse_problem
-from rnncli.render_unroll import FormulaSourcePrinter, unroll_document
-from rnncli.trace import compile_expression, run_trace
-from rnncli.unrolling import MAX_NODES, unroll
+from rnncli.language.expression import Step, Value, transform
+from rnncli.files.problem import load_problem, parse_problem
+from rnncli.render.unroll import FormulaSourcePrinter, unroll_document
+from rnncli.solve.trace import compile_expression, run_trace
+from rnncli.solve.unrolling import MAX_NODES, unroll
 from golden import assert_matches_golden
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from rnncli.errors import InputFileError, RnncliError
-from rnncli.yaml_source import (MAX_BYTES, MAX_DEPTH, MAX_VALUES, decode, load_yaml, parse_yaml,
+from rnncli.files.yaml_source import (MAX_BYTES, MAX_DEPTH, MAX_VALUES, decode, load_yaml, parse_yaml,
                                 resolve_scalar)
 
 

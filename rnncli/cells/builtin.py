@@ -1,0 +1,74 @@
+"""The built-in cells: equation files shipped in `rnncli/cells/<cell>/<convention>.yaml`.
+
+A cell is data in the same equation language users write; this module only
+finds and reads those files. Adding a convention is adding a file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rnncli.errors import ProblemError, did_you_mean
+
+SPEC_KEYS = ("summary", "source", "input", "hidden", "equations", "readout", "roles", "biases")
+LSTM_FAMILY = ("lstm", "lstm-peephole", "lstm-coupled")
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    cell: str
+    convention: str
+    summary: str
+    source: str
+    input: str
+    hidden: str
+    equations: dict          # name -> expression text, in the order of the file
+    readout: str | None      # pre-activation of the read-out y
+    roles: dict              # parameter -> what it does
+    biases: tuple            # what `bias: false` removes
+    path: str
+
+
+def _root() -> Path:
+    # The package is installed as plain files (setup.cfg package_data); a path is
+    # enough, and importlib.resources would cost every command ~10 ms of imports.
+    return Path(__file__).resolve().parent / "data"
+
+
+@lru_cache(maxsize=None)
+def cell_names() -> tuple:
+    """Returns the names of the built-in cells, sorted."""
+    return tuple(sorted(p.name for p in _root().iterdir() if p.is_dir()))
+
+
+@lru_cache(maxsize=None)
+def conventions(cell: str) -> tuple:
+    """Returns the conventions of a built-in cell, `standard` first."""
+    if cell not in cell_names():
+        raise ProblemError(f"unknown cell `{cell}`{did_you_mean(cell, cell_names())}; "
+                           f"built-in cells: {', '.join(cell_names())}", key="cell")
+    found = sorted(p.name[:-5] for p in (_root() / cell).iterdir() if p.name.endswith(".yaml"))
+    return tuple(sorted(found, key=lambda c: (c != "standard", c)))
+
+
+@lru_cache(maxsize=None)
+def load_cell_spec(cell: str, convention: str = "standard") -> CellSpec:
+    """Returns the equations and parameter roles of a built-in cell in one convention."""
+    from rnncli.files.yaml_source import parse_yaml
+
+    available = conventions(cell)
+    if convention not in available:
+        raise ProblemError(f"cell `{cell}` has no convention `{convention}`"
+                           f"{did_you_mean(convention, available)}; it has: {', '.join(available)}",
+                           key="convention")
+    resource = _root() / cell / f"{convention}.yaml"
+    data = parse_yaml(resource.read_text(encoding="utf-8"), f"rnncli/cells/{cell}/{convention}.yaml").data
+    unknown = set(data) - set(SPEC_KEYS)
+    if unknown:  # a packaging bug, not a user's mistake
+        raise ValueError(f"{resource}: unknown keys {sorted(unknown)}")
+    return CellSpec(cell=cell, convention=convention, summary=data["summary"],
+                    source=data["source"], input=data["input"], hidden=data["hidden"],
+                    equations=dict(data["equations"]), readout=data.get("readout"),
+                    roles=dict(data.get("roles", {})), biases=tuple(data.get("biases", ())),
+                    path=f"rnncli/cells/{cell}/{convention}.yaml")

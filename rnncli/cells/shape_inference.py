@@ -1,0 +1,170 @@
+"""Seeds shape inference from a problem's numbers and sizes, and checks the result."""
+from __future__ import annotations
+
+import dataclasses
+
+from rnncli.cells.cell import Cell, equation_line
+from rnncli.errors import EquationError, ProblemError, ShapeError, did_you_mean
+from rnncli.language.expression import names
+from rnncli.files.problem import Problem
+from rnncli.language.shape_unification import Dim, Inference, Slot, concrete, show, slot_of_shape, unify, ShapeMismatch
+
+# Dimension labels of count-params formulas (H·I = 128·20).
+ALIAS_LABELS = {"input": "I", "hidden": "H", "output": "O"}
+MAX_ENTRIES = 50_000_000
+
+
+def size_targets(problem: Problem, cell: Cell) -> dict:
+    """Returns alias -> quantity name for `sizes: {input, hidden, output}`."""
+    targets = {}
+    if cell.input_name:
+        targets["input"] = cell.input_name
+    if cell.hidden_name:
+        targets["hidden"] = cell.hidden_name
+    elif "h" in cell.quantities:
+        targets["hidden"] = "h"
+    if "y" in cell.quantities:
+        targets["output"] = "y"
+    return targets
+
+
+def infer_shapes(problem: Problem, cell: Cell, *, require_values: bool) -> Cell:
+    """Returns the cell with `shapes` and `dims` of every name, or raises saying what is missing."""
+    from rnncli.language.printing.source import to_source
+
+    slots: dict[str, Slot] = {}
+    known_names = set(cell.quantities) | set(cell.inputs) | set(cell.params)
+    targets = size_targets(problem, cell)
+
+    def seed(name: str, slot: Slot, path: tuple, what: str) -> None:
+        current = slots.setdefault(name, Slot())
+        try:
+            unify(current, slot)
+        except ShapeMismatch:
+            raise ShapeError(f"{what} has shape {show(slot)}, but `{name}` has shape "
+                             f"{show(current)} from what came before", file=problem.file,
+                             line=problem.line(*path)) from None
+
+    labels = {}
+    for alias, target in targets.items():
+        labels[target] = ALIAS_LABELS[alias]
+    for name, size in problem.sizes.items():
+        target = targets.get(name, name)
+        if name in SIZE_ALIASES_SET and name not in targets:
+            raise ProblemError(f"`sizes.{name}`: this cell has no {name} quantity",
+                               file=problem.file, line=problem.line("sizes", name))
+        if target not in known_names:
+            raise ProblemError(f"`sizes.{name}`: `{name}` is not a quantity, input or parameter of "
+                               f"the cell{did_you_mean(name, known_names | set(targets))}",
+                               file=problem.file, line=problem.line("sizes", name))
+        label = labels.get(target, f"n_{target}")
+        seed(target, Slot((Dim(size, label),)), ("sizes", name), f"`sizes.{name}`")
+    for name, value in problem.params.items():
+        seed(name, slot_of_shape(value.shape), ("params", name), f"`params.{name}`")
+    for name, steps in problem.inputs.items():
+        seed(name, slot_of_shape(steps[0].shape, labels.get(name)), ("inputs", name),
+             f"`inputs.{name}`")
+    for name, value in problem.initial.items():
+        seed(name, slot_of_shape(value.shape, labels.get(name)), ("initial", name),
+             f"`initial.{name}`")
+
+    inference = Inference(slots, to_source)
+    equations = [(e.name, e.expr) for e in cell.equations]
+    try:
+        inference.run(equations)
+        while _default_to_scalar(cell, slots):
+            inference.run(equations)
+    except EquationError as exc:
+        equation = next((e for e in cell.equations if e.name == exc.equation), None)
+        raise exc.located(problem.file, equation_line(problem, equation)) from None
+
+    _label_quantities(cell, slots, labels)
+    shapes, dims = {}, {}
+    for name in list(cell.quantities) + list(cell.inputs) + list(cell.params):
+        slot = slots.get(name) or Slot()
+        shape = concrete(slot)
+        if shape is None:
+            if require_values:   # a missing number explains an unknown shape best
+                _check_values(problem, cell, slots)
+            _unknown_shape(problem, cell, name)
+        shapes[name] = shape
+        dims[name] = slot.known()
+    total = sum(_count(shapes[p]) for p in cell.params)
+    if require_values:
+        _check_values(problem, cell, slots)
+        if total > MAX_ENTRIES:
+            raise ProblemError(f"the parameters have {total} entries; at most {MAX_ENTRIES} can "
+                               "be traced", file=problem.file, line=problem.line("sizes"))
+    return dataclasses.replace(cell, shapes=shapes, dims=dims)
+
+
+SIZE_ALIASES_SET = set(ALIAS_LABELS)
+
+
+def _count(shape: tuple) -> int:
+    count = 1
+    for n in shape:
+        count *= n
+    return count
+
+
+def _label_quantities(cell: Cell, slots: dict, labels: dict) -> None:
+    """Names unnamed dimensions after the quantity they are the size of (for formulas)."""
+    order = list(labels) + [q for q in cell.inputs + cell.quantities if q not in labels]
+    for name in order:
+        dims = slots[name].known() if name in slots else None
+        if dims and len(dims) == 1 and dims[0].root().label is None:
+            dims[0].root().label = labels.get(name, f"n_{name}")
+
+
+def _unknown_shape(problem: Problem, cell: Cell, name: str) -> None:
+    users = [e for e in cell.equations if any(n.name == name for n in names(e.expr))]
+    where = f" (used in equation `{users[0].name}`)" if users else ""
+    if name in cell.params:
+        message = (f"cannot infer the shape of parameter `{name}`{where}; give its value under "
+                   "`params` or the sizes of what it connects under `sizes`")
+    else:
+        message = (f"cannot infer the size of `{name}`{where}; give it under `sizes` "
+                   f"(for example `sizes: {{{name}: 4}}`)")
+    raise ShapeError(message, file=problem.file,
+                     line=equation_line(problem, users[0] if users else None))
+
+
+def _default_to_scalar(cell: Cell, slots: dict) -> bool:
+    """Makes the first quantity of unknown shape a scalar, once every number's shape is known.
+
+    With scalar weights and no initial value (`h = tanh(w * x + u * h[t-1])`) nothing
+    fixes the size of h, and a scalar is the only reading; returns whether one was set.
+    """
+    numbers = list(cell.params) + list(cell.inputs)
+    if not all(n in slots and concrete(slots[n]) is not None for n in numbers):
+        return False
+    for name in cell.quantities:
+        slot = slots.setdefault(name, Slot())
+        if slot.known() is None:
+            unify(slot, Slot(()))
+            return True
+    return False
+
+
+def _check_values(problem: Problem, cell: Cell, slots: dict) -> None:
+    missing = [p for p in cell.params if p not in problem.params]
+    if missing:
+        equation = next(e for e in cell.equations if any(n.name == missing[0] for n in names(e.expr)))
+        more = f" (and {len(missing) - 1} more: {', '.join(missing[1:4])}{'...' if len(missing) > 4 else ''})" \
+            if len(missing) > 1 else ""
+        raise ProblemError(f"parameter `{missing[0]}` of equation `{equation.name}` has no value; "
+                           f"give it under `params`{_with_shape(slots.get(missing[0]))}{more}",
+                           file=problem.file, line=problem.line("params") or equation_line(problem, equation))
+    if problem.n_steps is None:
+        raise ProblemError("the problem has no input values and no `steps`; give `inputs` "
+                           "with one entry per step, or `steps`", file=problem.file,
+                           line=problem.line("inputs"))
+    for name in cell.inputs:
+        if name not in problem.inputs:
+            raise ProblemError(f"input `{name}` has no values; give `inputs: {{{name}: [...]}}`",
+                               file=problem.file, line=problem.line("inputs"))
+
+
+def _with_shape(slot) -> str:
+    return f" with shape {show(slot)}" if slot is not None and concrete(slot) is not None else ""

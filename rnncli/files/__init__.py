@@ -1,0 +1,1 @@
+"""YAML files -> validated data: the safe YAML source, number checks, problem files, answers files."""

@@ -1,0 +1,152 @@
+"""Answers file (spec §6) -> `Answers`: who answered, and what they wrote for each reference.
+
+The file's structure is checked here (a broken structure makes the whole file
+unreadable, exit 2); each answered value is kept as written and checked later,
+item by item, so that one bad number makes one item `invalid`, not the file.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from rnncli.errors import ProblemError
+from rnncli.files.values import as_array, describe, fail, reject_unknown_keys
+from rnncli.files.yaml_source import Document, load_yaml, parse_yaml
+
+ANSWERS_KEYS = ("problem", "student", "student_id", "answers")
+MAX_COUNT = 10 ** 15
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str            # the reference as the student wrote it, e.g. `h[1]`
+    value: Any           # the YAML value as written (checked when graded)
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Answers:
+    """One student's answers file."""
+
+    file: str
+    student: str | None
+    student_id: str
+    problem: str | None        # the `problem:` key as written (self-check mode only)
+    entries: tuple             # Answer, in file order
+
+    def problem_path(self) -> str:
+        """Returns the `problem:` path resolved relative to the answers file (self-check)."""
+        if not self.problem:
+            raise ProblemError("the answers file names no `problem:`; add `problem: FILE.yaml` "
+                               "or grade with `rnncli grade --problem FILE.yaml`", file=self.file,
+                               line=1)
+        if os.path.isabs(self.problem) or self.file.startswith("<"):
+            return self.problem
+        return os.path.join(os.path.dirname(self.file), self.problem)
+
+
+def load_answers(path: str) -> Answers:
+    """Returns the Answers of a YAML file (`-` reads standard input)."""
+    return answers_from_document(load_yaml(path))
+
+
+def parse_answers(text: str, filename: str = "<string>") -> Answers:
+    """Returns the Answers of YAML text."""
+    return answers_from_document(parse_yaml(text, filename))
+
+
+def answers_from_document(doc: Document) -> Answers:
+    """Returns the Answers of a YAML document; raises ProblemError for a broken structure."""
+    data = doc.data
+    reject_unknown_keys(doc, (), data, ANSWERS_KEYS, where=" in an answers file",
+                        tail="; the keys are " + ", ".join(ANSWERS_KEYS))
+    if "answers" not in data:
+        fail(doc, (), "the answers file has no `answers:` mapping (reference: value lines)")
+    answers = data["answers"]
+    if answers is None:
+        answers = {}          # a template left empty: everything is missing, nothing broken
+    if not isinstance(answers, dict):
+        fail(doc, ("answers",), f"`answers` must be a mapping such as `h[1]: 0.26`, "
+                                f"not {describe(answers)}")
+    problem = data.get("problem")
+    if problem is not None and not isinstance(problem, str):
+        problem = None        # only read in self-check mode, where it is checked again
+    entries = tuple(Answer(str(ref), value, doc.line("answers", ref)) for ref, value in answers.items())
+    return Answers(file=doc.file, student=_text(doc, "student", data.get("student")),
+                   student_id=_text(doc, "student_id", data.get("student_id"))
+                   or default_student_id(doc.file),
+                   problem=problem, entries=entries)
+
+
+def default_student_id(file: str) -> str:
+    """Returns the file's name without directory and extension: `answers/ada.yaml` -> `ada`."""
+    name = os.path.basename(file)
+    stem, ext = os.path.splitext(name)
+    return stem if ext.lower() in (".yaml", ".yml") else name
+
+
+def _text(doc: Document, key: str, value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)       # student numbers are often written bare: `student_id: 1234`
+    if not isinstance(value, str):
+        fail(doc, (key,), f"`{key}` must be text, not {describe(value)}")
+    value = " ".join(value.split())     # no newlines or tabs in a gradebook cell
+    if len(value) > 200:
+        fail(doc, (key,), f"`{key}` is longer than 200 characters")
+    return value or None
+
+
+def check_value(item, raw, file: str):
+    """Returns (value, None) for a valid answer to an AskedItem, or (None, why it is invalid).
+
+    A value must be a finite number, vector or matrix of the expected shape
+    (values.as_array: the same checks as problem files); a count, a number
+    (20362.0 is the count 20362, 20362.5 a wrong count).
+    """
+    ref = str(item.ref)
+    if raw is None:
+        return None, f"`{ref}` is left blank"
+    if item.is_count:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            return None, f"`{ref}` is a count and must be a number, not {describe(raw)}"
+        if isinstance(raw, float) and not math.isfinite(raw):
+            return None, f"`{ref}` must be a finite number, not {raw}"
+        if abs(raw) > MAX_COUNT:
+            return None, f"`{ref}` is too large to be a parameter count"
+        # 20362.0 is the count 20362; 20362.5 is a number, but never a count: wrong, not invalid.
+        return (int(raw) if raw == int(raw) else raw), None
+    try:
+        value = as_array(Document(None, file), (ref,), raw)
+    except ProblemError as exc:
+        return None, exc.message
+    expected = item.expected
+    if value.shape != expected.shape:
+        if value.size == 1 and expected.size == 1:
+            return value.reshape(expected.shape), None
+        return None, f"`{ref}` must be {_shape_text(expected.shape)}, not {_shape_text(value.shape)}"
+    return value, None
+
+
+def _shape_text(shape: tuple) -> str:
+    if shape == ():
+        return "a number"
+    if len(shape) == 1:
+        return f"a vector of {shape[0]} numbers"
+    return "a matrix of " + " × ".join(map(str, shape)) + " numbers"
+
+
+def shown(raw) -> str | None:
+    """Returns an invalid value as short text for reports (never a NaN or a huge number)."""
+    if raw is None:
+        return None
+    if isinstance(raw, (list, dict)):
+        text = describe(raw)
+    elif isinstance(raw, int) and not isinstance(raw, bool) and raw.bit_length() > 64:
+        text = f"a {len(str(abs(raw)))}-digit number"
+    else:
+        text = str(raw).lower() if isinstance(raw, bool) else str(raw)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,1 @@
+"""Problem + answers -> GradeReport: questions, tolerances, follow-through, diagnoses, class summaries."""

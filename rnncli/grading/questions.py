@@ -1,0 +1,128 @@
+"""Problem questions (spec §5) -> `AskedItem`s: one per single reference, with points, tolerance and answer.
+
+`ask: [s, h]` on a three-step problem becomes six items s[1..3], h[1..3];
+points spread evenly over them unless `points` maps references to points; a
+question's tolerance, else the problem's top-level one, else the spec's
+default applies to real values, and counts are always exact.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rnncli.errors import ProblemError, RnncliError
+from rnncli.files.problem import Problem, Question, Tolerance
+from rnncli.solve.references import Reference, Solution, parse_reference
+
+DEFAULT_TOLERANCE = Tolerance()
+
+
+@dataclass(frozen=True)
+class AskedItem:
+    question: str
+    ref: Reference
+    max_points: float
+    tolerance: Tolerance | None     # None: exact (counts)
+    expected: Any                   # float64 array for a quantity, int for a count
+    line: int | None                # the question's line in the problem file
+
+    @property
+    def is_count(self) -> bool:
+        return self.ref.kind == "params"
+
+
+def asked_items(problem: Problem, solution: Solution | None = None) -> tuple:
+    """Returns the AskedItems of every question, in question order; raises ProblemError if one is wrong."""
+    solution = solution or Solution(problem)
+    items: list[AskedItem] = []
+    asked_by: dict[str, str] = {}
+    for index, question in enumerate(problem.questions):
+        refs = _expand(problem, solution, question, index)
+        points = _points(problem, question, index, refs)
+        for ref_text, (ref, raw) in refs.items():
+            if ref_text in asked_by:
+                _fail(problem, (index, "ask"), f"`{ref_text}` is asked twice (by question "
+                      f"`{asked_by[ref_text]}` and question `{question.id}`)")
+            asked_by[ref_text] = question.id
+            tolerance = None if solution.is_count(ref) else (
+                question.tolerance or problem.tolerance or DEFAULT_TOLERANCE)
+            items.append(AskedItem(question.id, ref, points[ref_text], tolerance,
+                                   _expected(problem, solution, ref, index), question.line))
+    return tuple(items)
+
+
+def _fail(problem: Problem, path: tuple, message: str):
+    raise ProblemError(message, file=problem.file, line=problem.line("questions", *path))
+
+
+def _expand(problem, solution, question: Question, index: int) -> dict:
+    """Returns {single reference text: (Reference, the ask entry it came from)}."""
+    from rnncli.files.problem import problem_level
+
+    expanded: dict[str, tuple] = {}
+    for position, text in enumerate(question.ask):
+        where = (index, "ask", position)
+        try:
+            ref = parse_reference(text)
+        except ProblemError as exc:
+            _fail(problem, where, f"question `{question.id}`: {exc.message}")
+        if ref.kind == "quantity" and problem_level(problem) != "trace":
+            _fail(problem, where, f"question `{question.id}` asks `{ref}`, a value at a step, "
+                  "but the problem gives no numbers (params, inputs) to compute it")
+        try:
+            singles = solution.expand(ref)
+            for single in singles:
+                solution.check(single)
+        except RnncliError as exc:
+            if isinstance(exc, ProblemError) and exc.file is None:
+                _fail(problem, where, f"question `{question.id}`: {exc.message}")
+            raise
+        for single in singles:
+            key = str(single)
+            if key in expanded:
+                _fail(problem, where, f"question `{question.id}` asks `{key}` twice")
+            expanded[key] = (single, text)
+    return expanded
+
+
+def _points(problem, question: Question, index: int, refs: dict) -> dict:
+    """Returns {single reference text: points}."""
+    if not isinstance(question.points, dict):
+        share = question.points / len(refs)
+        return {key: share for key in refs}
+    points: dict[str, float] = {}
+    for key, value in question.points.items():
+        where = (index, "points", key)
+        try:
+            ref = parse_reference(key)
+        except ProblemError as exc:
+            _fail(problem, where, f"question `{question.id}` points: {exc.message}")
+        covered = [k for k, (single, raw) in refs.items()
+                   if k == str(ref) or (ref.step is None and ref.kind == "quantity"
+                                        and single.kind == "quantity" and single.name == ref.name)]
+        if not covered:
+            _fail(problem, where, f"question `{question.id}` gives points to `{key}`, which it "
+                  "does not ask")
+        for k in covered:
+            if k in points:
+                _fail(problem, where, f"question `{question.id}` gives points to `{k}` twice")
+            points[k] = value / len(covered)
+    missing = [k for k in refs if k not in points]
+    if missing:
+        _fail(problem, (index, "points"), f"question `{question.id}` gives no points to "
+              + ", ".join(f"`{k}`" for k in missing))
+    return points
+
+
+def _expected(problem, solution: Solution, ref: Reference, index: int):
+    import numpy as np
+
+    try:
+        value = solution.value(ref)
+    except ProblemError as exc:
+        if exc.file is None:
+            _fail(problem, (index, "ask"), exc.message)
+        raise
+    if ref.kind == "params":
+        return int(value)
+    return np.array(value, dtype=float)

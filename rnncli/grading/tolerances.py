@@ -1,0 +1,102 @@
+"""Tolerance + expected value -> how far a given value may be, and whether it is close enough.
+
+Rules (spec §5, docs/grading.md):
+
+- `{rel: R, abs: A}`: |given - expected| <= A + R |expected| (numpy's allclose,
+  PrairieLearn's relabs); scaled by the expected value only, so the student's
+  own value never widens the window.
+- `{sigfig: N}`: PrairieLearn's rule: |given - expected| <= 0.51 * 10^-n with
+  n = N - 1 - floor(log10 |expected|) (n = N - 1 when expected is 0); an answer
+  rounded correctly to N significant figures passes.
+- `{decimals: N}`: |given - expected| <= 0.51 * 10^-N.
+- `None`: exact (parameter counts).
+
+Every bound is inclusive, with a slack of about a part in 10^9 of the bound so
+that a value exactly on the boundary (0.4235 for 0.4225 ± 0.001) is not
+refused by the binary rounding of decimal numbers. Vectors pass when every
+entry passes.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rnncli.files.problem import Tolerance
+
+SLACK = 1e-9
+EPSILON = 4 * 2.220446049250313e-16
+DEFAULT = Tolerance()
+
+
+def bound(tolerance: Tolerance | None, expected: float) -> float:
+    """Returns the largest allowed |given - expected| for one number (0 when exact)."""
+    if tolerance is None:
+        return 0.0
+    if tolerance.sigfig is not None:
+        magnitude = math.floor(math.log10(abs(expected))) if expected != 0 else 0
+        return 0.51 * 10.0 ** (magnitude - (tolerance.sigfig - 1))
+    if tolerance.decimals is not None:
+        return 0.51 * 10.0 ** -tolerance.decimals
+    return tolerance.abs + tolerance.rel * abs(expected)
+
+
+def close(tolerance: Tolerance | None, expected: float, given: float, scale: float = 1.0) -> bool:
+    """Returns whether one given number is close enough to one expected number.
+
+    `scale` narrows the window (diagnoses ask for a closer match than grading).
+    """
+    difference = abs(given - expected)
+    if tolerance is None:
+        return difference == 0
+    return difference <= (scale * bound(tolerance, expected) * (1 + SLACK)
+                          + EPSILON * max(abs(expected), abs(given)))
+
+
+def allowed(tolerance: Tolerance | None, expected) -> np.ndarray:
+    """Returns the largest allowed |given - expected|, entry by entry (0 when exact)."""
+    expected = np.asarray(expected, dtype=float)
+    return np.array([bound(tolerance, float(e)) for e in expected.ravel()]).reshape(expected.shape)
+
+
+def within(tolerance: Tolerance | None, expected, given, scale: float = 1.0) -> bool:
+    """Returns whether every entry of `given` is close enough to `expected` (same shape)."""
+    if np.ndim(expected) == 0 and np.ndim(given) == 0:
+        # The common case, scalar exercises: plain floats are ten times faster than numpy here.
+        return close(tolerance, float(expected), float(given), scale)
+    expected = np.asarray(expected, dtype=float)
+    given = np.asarray(given, dtype=float)
+    if expected.shape != given.shape:
+        return False
+    return all(close(tolerance, e, g, scale)
+               for e, g in zip(expected.ravel().tolist(), given.ravel().tolist()))
+
+
+def failing_entries(tolerance: Tolerance | None, expected, given) -> list[int]:
+    """Returns the (0-based, flattened) positions of the entries that are not close enough."""
+    expected = np.asarray(expected, dtype=float).ravel().tolist()
+    given = np.asarray(given, dtype=float).ravel().tolist()
+    return [i for i, (e, g) in enumerate(zip(expected, given)) if not close(tolerance, e, g)]
+
+
+def describe(tolerance: Tolerance | None) -> str:
+    """Returns a tolerance as a student reads it: `±(0.001 + 1% of the answer)`, `3 s.f.`, `exact`."""
+    if tolerance is None:
+        return "exact"
+    if tolerance.sigfig is not None:
+        return f"{tolerance.sigfig} significant figure{'s' if tolerance.sigfig != 1 else ''}"
+    if tolerance.decimals is not None:
+        return f"{tolerance.decimals} decimal place{'s' if tolerance.decimals != 1 else ''}"
+    parts = []
+    if tolerance.abs:
+        parts.append(f"{tolerance.abs:g}")
+    if tolerance.rel:
+        parts.append(f"{tolerance.rel * 100:g}% of the answer")
+    return "±(" + " + ".join(parts) + ")" if len(parts) > 1 else "±" + (parts[0] if parts else "0")
+
+
+def number(value: float) -> str:
+    """Returns a difference or bound briefly, 4 significant figures: 0.0052, 1.2e-05."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    return f"{value:.4g}"

@@ -1,0 +1,1 @@
+"""The equation language: expression tree, parser, functions, shape algebra, one printer per format."""

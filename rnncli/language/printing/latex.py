@@ -1,0 +1,106 @@
+"""LaTeX for solution sheets: \\sigma\\left(W_{f} x^{(t)} + b_{f}\\right), \\odot, x^{(5)}."""
+from __future__ import annotations
+
+import re
+
+from rnncli.language.expression import Value
+from rnncli.language.functions import FUNCTIONS
+from rnncli.language.printing.base import Printer
+
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "sigma",
+          "tau", "phi", "psi", "omega", "rho", "xi", "zeta", "kappa", "nu", "pi", "chi"}
+_ACCENTS = {"tilde": r"\tilde", "hat": r"\hat", "bar": r"\bar"}
+
+
+def latex_name(name: str) -> str:
+    """Returns a quantity name in LaTeX: W_xh -> W_{xh}, h_tilde -> \\tilde{h}, h1 -> h_{1}."""
+    parts = name.split("_")
+    base, rest = parts[0], parts[1:]
+    accent = None
+    if rest and rest[-1] in _ACCENTS:
+        accent = _ACCENTS[rest.pop()]
+    match = re.match(r"^([A-Za-z]+)(\d+)$", base)
+    if match and not rest:
+        base, rest = match.group(1), [match.group(2)]
+    if base in _GREEK:
+        base = "\\" + base
+    elif len(base) > 1:
+        base = r"\mathrm{" + base + "}"
+    if accent:
+        base = f"{accent}{{{base}}}"
+    if rest:
+        base += "_{" + r"\_".join(rest) + "}"
+    return base
+
+
+class LatexPrinter(Printer):
+    def brackets(self, text):
+        return rf"\left({text}\right)"
+
+    def _print_Number(self, node):
+        return self.number(node.value)
+
+    def _print_Value(self, node):
+        import numpy as np
+
+        value = np.asarray(node.value, dtype=float)
+        if value.ndim == 0:
+            return self.number(value)
+        rows = value.reshape(-1, 1) if value.ndim == 1 else value
+        body = r" \\ ".join(" & ".join(self.number(v) for v in row) for row in rows)
+        return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+
+    def _superscript(self, name: str, index: str) -> str:
+        base = latex_name(name)
+        return f"{{{base}}}^{{({index})}}" if "_" in base else f"{base}^{{({index})}}"
+
+    def _print_Name(self, node):
+        if node.name in self.constants:
+            return latex_name(node.name)
+        return self._superscript(node.name, self.step_index(node.lag))
+
+    def _print_Step(self, node):
+        return self._superscript(node.name, str(node.step))
+
+    def _print_Call(self, node):
+        known = FUNCTIONS.get(node.function)
+        name = known.latex if known else latex_name(node.function)
+        return name + r"\left(" + ", ".join(self._print(a) for a in node.args) + r"\right)"
+
+    def _print_BinOp(self, node):
+        if node.op == "/":
+            return rf"\frac{{{self._print(node.left)}}}{{{self._print(node.right)}}}"
+        left, right = self.operands(node)
+        if node.op == "**":
+            return f"{left}^{{{self._print(node.right)}}}"
+        if node.op == "@":
+            scalar = self.scalar(node.left) or self.scalar(node.right)
+            return f"{left} \\cdot {right}" if scalar else f"{left} {right}"
+        if node.op == "*":
+            scalar = self.scalar(node.left) or self.scalar(node.right)
+            return f"{left} \\cdot {right}" if scalar else f"{left} \\odot {right}"
+        if node.op == "+" and right.startswith("-") and not right.startswith("--"):
+            return f"{left} - {right[1:]}"
+        return f"{left} {node.op} {right}"
+
+    def _print_Neg(self, node):
+        return "-" + self.parenthesize(node.operand, 30)
+
+    def _print_Concat(self, node):
+        if not any(isinstance(i, Value) for i in node.items):
+            return r"\left[" + ", ".join(self._print(i) for i in node.items) + r"\right]"
+        # With numbers substituted, the concatenation is one column vector, block by block.
+        rows = []
+        for item in node.items:
+            if isinstance(item, Value) and getattr(item.value, "ndim", 0) == 1:
+                rows += [self.number(v) for v in item.value]
+            else:
+                rows.append(self._print(item))
+        return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+
+
+def to_latex(node, step: int | None = None, precision: int = 4, scalar=None,
+             constants=frozenset()) -> str:
+    """Returns `node` in LaTeX (math mode, without the $ delimiters)."""
+    return LatexPrinter(step=step, precision=precision, scalar=scalar,
+                        constants=constants).doprint(node)

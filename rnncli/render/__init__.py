@@ -1,0 +1,1 @@
+"""Results -> text (rich, imported only here), Markdown, LaTeX, JSON, DOT, Mermaid, gradebooks."""

@@ -1,0 +1,100 @@
+"""GradeReport -> whole-class exports: a CSV gradebook, a Gradescope results.json.
+
+Files are written atomically (a temporary file in the same directory, then
+os.replace), so a reader never sees half a gradebook and a failed run leaves
+the previous file as it was.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections import Counter
+
+from rnncli.errors import InputFileError
+from rnncli.render.grade import points_text, value_shown
+
+FIXED_COLUMNS = ("student_id", "student", "total", "max", "status", "error")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text) -> str:
+    """Returns free text safe for a spreadsheet: a leading = + - @ would run as a formula."""
+    text = "" if text is None else str(text)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def question_columns(questions) -> list:
+    """Returns the CSV header of each question: its id, or `question ID` if the id is taken."""
+    return [f"question {qid}" if qid in FIXED_COLUMNS else qid for qid, _ in questions]
+
+
+def csv_text(report) -> str:
+    """Returns the gradebook: one row per answers file, points per question, total, max, status."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student_id", "student", *question_columns(report.questions),
+                     "total", "max", "status", "error"])
+    for result in report.results:
+        earned = result.question_points()
+        row = [_cell(result.student_id), _cell(result.student)]
+        row += [points_text(earned.get(qid, 0.0)) for qid, _ in report.questions]
+        row += [points_text(result.score), points_text(result.max_score), result.status,
+                _cell(result.error)]
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def gradescope_results(result, precision: int = 4) -> dict:
+    """Returns a Gradescope autograder results.json document for one submission (grading.md §2.2)."""
+    if result.error:
+        return {"score": 0, "output": f"Your answers file could not be read, so it was scored 0: "
+                                      f"{result.error}", "output_format": "text", "tests": []}
+    tests = []
+    numbers: Counter = Counter()
+    for item in result.items:
+        if item.question is None:
+            continue
+        numbers[item.question] += 1
+        lines = [f"expected: {value_shown(item.expected, precision)}",
+                 f"given:    {value_shown(item.given, precision)}",
+                 f"status:   {item.status}"]
+        if item.feedback:
+            lines.append(item.feedback)
+        tests.append({"name": f"{item.question}: {item.ref}",
+                      "number": f"{item.question}.{numbers[item.question]}",
+                      "score": _json_points(item.points), "max_score": _json_points(item.max_points),
+                      "status": "passed" if item.status in ("correct", "follow-through") else "failed",
+                      "output": "\n".join(lines)})
+    summary = f"{points_text(result.score)} / {points_text(result.max_score)} points"
+    if result.not_graded:
+        summary += "; not asked, so not graded: " + ", ".join(result.not_graded)
+    return {"score": _json_points(result.score), "output": summary, "output_format": "text",
+            "test_output_format": "text", "tests": tests}
+
+
+def _json_points(value):
+    value = float(value)
+    return int(value) if value == int(value) else value
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Writes text to path through a temporary file and a rename; raises InputFileError if it cannot."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".rnncli-", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputFileError(f"cannot write here ({exc.strerror})", file=path) from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise InputFileError(f"cannot write the file ({exc.strerror})", file=path) from None

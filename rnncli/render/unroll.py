@@ -1,0 +1,116 @@
+"""Unrolled formula -> text, Markdown, LaTeX and JSON (`rnncli/unroll@1`)."""
+from __future__ import annotations
+
+from rnncli.language.expression import BinOp
+from rnncli.language.printing.latex import LatexPrinter, latex_name
+from rnncli.language.printing.source import SourcePrinter
+from rnncli.language.printing.text import TextPrinter
+from rnncli.solve.unrolling import Unrolled
+
+
+class FormulaSourcePrinter(SourcePrinter):
+    """The equation language, keeping a + (b + c) bracketed so that it reads back as the same tree.
+
+    Reading `a + b + c` back gives (a + b) + c, which can differ from a + (b + c)
+    in the last bit; the JSON formula must evaluate to exactly the trace's value.
+    """
+
+    def operands(self, node: BinOp) -> tuple[str, str]:
+        left, right = super().operands(node)
+        if node.op == "+" and isinstance(node.right, BinOp) and node.right.op in "+-":
+            right = self.brackets(right)
+        return left, right
+
+
+class FormulaTextPrinter(TextPrinter):
+    def _print_Step(self, node):
+        # The same minus sign as the trace's h(−1).
+        return super()._print_Step(node).replace("-", "−")
+
+
+def _scalar(unrolled: Unrolled):
+    from rnncli.solve.working import scalar_test
+
+    return scalar_test(unrolled.cell.shapes) if unrolled.cell.shapes else None
+
+
+def _rows(unrolled: Unrolled, printer) -> list[tuple]:
+    """Returns (name, step, printed formula) for each definition, then for the formula itself."""
+    rows = [(d.name, d.step, printer.doprint(d.formula)) for d in unrolled.lets]
+    return rows + [(unrolled.name, unrolled.step, printer.doprint(unrolled.formula))]
+
+
+def render_text(unrolled: Unrolled, precision: int = 4) -> str:
+    """Returns `y(5) = f(W·x(5) + ...)`, then `where` and the definitions, in order."""
+    printer = FormulaTextPrinter(precision=precision, scalar=_scalar(unrolled),
+                                 constants=frozenset(unrolled.cell.params))
+    rows = [f"{n}({s})".replace("-", "−") + f" = {text}" for n, s, text in _rows(unrolled, printer)]
+    lines = [rows[-1]]
+    if unrolled.lets:
+        lines += ["where"] + ["  " + row for row in rows[:-1]]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(unrolled: Unrolled, precision: int = 4) -> str:
+    problem = unrolled.problem
+    target = f"{unrolled.name}({unrolled.step})"
+    out = [f"# Unrolled formula of {target}", ""]
+    if problem.title:
+        out += [f"Problem: {problem.title}", ""]
+    if problem.source:
+        out += [f"Source: {problem.source}", ""]
+    out += ["```text", render_text(unrolled, precision).rstrip("\n"), "```", ""]
+    leaves = unrolled.leaves
+    parts = [f"{label}: " + ", ".join(f"`{_as_text(r)}`" for r in leaves[kind])
+             for kind, label in (("inputs", "inputs"), ("states", "states left standing"),
+                                 ("params", "parameters")) if leaves[kind]]
+    if parts:
+        out += ["Written in " + "; ".join(parts) + ".", ""]
+    return "\n".join(out)
+
+
+def _as_text(ref: str) -> str:
+    """Returns a step reference as the text printer writes it: h[0] -> h(0)."""
+    return ref.replace("[", "(").replace("]", ")").replace("-", "−")
+
+
+def render_latex(unrolled: Unrolled, precision: int = 4) -> str:
+    """Returns a LaTeX fragment: one align* row for the formula, then its definitions (amsmath)."""
+    problem = unrolled.problem
+    printer = LatexPrinter(precision=precision, scalar=_scalar(unrolled),
+                           constants=frozenset(unrolled.cell.params))
+    rows = [(f"{{{latex_name(n)}}}^{{({s})}}" if "_" in latex_name(n) else
+             f"{latex_name(n)}^{{({s})}}") + f" &= {text}" for n, s, text in _rows(unrolled, printer)]
+    title = problem.title or f"Unrolled formula of {unrolled.ref}"
+    out = [f"% {title}" + (f" ({problem.source})" if problem.source else ""),
+           "% needs \\usepackage{amsmath}", "\\begin{align*}"]
+    body = [rows[-1]]
+    if unrolled.lets:
+        body.append("\\intertext{where}\n" + rows[0])
+        body += rows[1:-1]
+    out += [" \\\\\n".join(body), "\\end{align*}"]
+    return "\n".join(out) + "\n"
+
+
+def unroll_document(unrolled: Unrolled) -> dict:
+    """Returns the `rnncli/unroll@1` document; `let` (an rnncli extension) only with --let."""
+    printer = FormulaSourcePrinter()
+    document = {"schema": "rnncli/unroll@1", "ref": unrolled.ref,
+                "formula": printer.doprint(unrolled.formula)}
+    if unrolled.lets:
+        document["let"] = [{"ref": d.ref, "formula": printer.doprint(d.formula)}
+                           for d in unrolled.lets]
+    return document
+
+
+def render_unrolled(unrolled: Unrolled, output_format: str, precision: int = 4) -> str:
+    """Returns the unrolled formula in one output format."""
+    if output_format == "json":
+        from rnncli.render.json_document import dumps
+
+        return dumps(unroll_document(unrolled)) + "\n"
+    if output_format == "markdown":
+        return render_markdown(unrolled, precision)
+    if output_format == "latex":
+        return render_latex(unrolled, precision)
+    return render_text(unrolled, precision)

@@ -1,0 +1,111 @@
+"""Quantity references (spec §4): `h[2]`, `h`, `params.total`, `params.W_f`.
+
+A reference names something rnncli can compute; `Solution` computes it once
+(the trace, the parameter counts) and answers every reference from that.
+Later kinds follow the same `<kind>.<name>` style.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from rnncli.errors import ProblemError, did_you_mean
+
+_STEP_REF = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d+)\s*\])?\s*$")
+_KIND_REF = re.compile(r"^\s*([a-z]+)\.([A-Za-z][A-Za-z0-9_]*)\s*$")
+KINDS = ("params",)
+
+
+@dataclass(frozen=True)
+class Reference:
+    kind: str               # "quantity" or "params"
+    name: str
+    step: int | None = None
+
+    def __str__(self) -> str:
+        if self.kind != "quantity":
+            return f"{self.kind}.{self.name}"
+        return self.name if self.step is None else f"{self.name}[{self.step}]"
+
+
+def parse_reference(text) -> Reference:
+    """Returns the Reference of `h[2]`, `h`, `params.total` or `params.W_f`."""
+    if not isinstance(text, str):
+        raise ProblemError(f"a quantity reference must be text such as h[2], not {text!r}")
+    match = _KIND_REF.match(text)
+    if match:
+        kind, name = match.groups()
+        if kind not in KINDS:
+            raise ProblemError(f"unknown reference kind `{kind}.`{did_you_mean(kind, KINDS)}; "
+                               "references are like h[2], h, params.total, params.W_f")
+        return Reference(kind, name)
+    match = _STEP_REF.match(text)
+    if not match:
+        raise ProblemError(f"`{text}` is not a quantity reference (like h[2], h, params.total)")
+    name, step = match.groups()
+    return Reference("quantity", name, None if step is None else int(step))
+
+
+class Solution:
+    """Everything rnncli computes for one problem, computed once, on demand."""
+
+    def __init__(self, problem):
+        self.problem = problem
+
+    @cached_property
+    def trace(self):
+        from rnncli.solve.trace import run_trace
+
+        return run_trace(self.problem)
+
+    @cached_property
+    def counts(self):
+        from rnncli.solve.counting import count_parameters
+
+        return count_parameters(self.problem)
+
+    def steps(self) -> range:
+        """Returns the step indices of the trace."""
+        first = self.problem.time_start
+        return range(first, first + (self.problem.n_steps or 0))
+
+    def expand(self, ref: Reference) -> list[Reference]:
+        """Returns the references one reference stands for: `h` -> h[1], ..., h[T]."""
+        if ref.kind == "quantity" and ref.step is None:
+            self.check(ref)
+            return [Reference("quantity", ref.name, t) for t in self.steps()]
+        return [ref]
+
+    def check(self, ref: Reference) -> None:
+        """Raises ProblemError when a reference names nothing this problem computes."""
+        if ref.kind == "params":
+            names = [row.name for row in self.counts.rows]
+            if ref.name != "total" and ref.name not in names:
+                raise ProblemError(f"`{ref}`: no parameter `{ref.name}`"
+                                   f"{did_you_mean(ref.name, names + ['total'])}")
+            return
+        cell = self.trace.cell
+        known = list(cell.quantities) + list(cell.inputs)
+        if ref.name not in known:
+            raise ProblemError(f"`{ref}`: no quantity `{ref.name}` in this problem"
+                               f"{did_you_mean(ref.name, known)}; it has {', '.join(known)}")
+        if ref.step is not None and ref.step not in self.steps():
+            steps = self.steps()
+            raise ProblemError(f"`{ref}`: step {ref.step} is outside the steps "
+                               f"{steps.start}..{steps.stop - 1}")
+
+    def value(self, ref: Reference):
+        """Returns the computed value of a single reference (a step, a count)."""
+        self.check(ref)
+        if ref.kind == "params":
+            if ref.name == "total":
+                return self.counts.total
+            return next(row.count for row in self.counts.rows if row.name == ref.name)
+        if ref.step is None:
+            raise ProblemError(f"`{ref}` stands for every step; name one, as in {ref.name}[1]")
+        return self.trace.value(ref.name, ref.step)
+
+    def is_count(self, ref: Reference) -> bool:
+        """Returns whether a reference is an exact count (graded exactly)."""
+        return ref.kind == "params"
