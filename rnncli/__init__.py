@@ -1,14 +1,17 @@
 """rnncli: worked, checked solutions of exercises on recurrent neural networks.
 
-The data flow is the architecture, one module per stage:
+The data flow is the architecture; each subpackage is one stage, and imports
+point down this list, never up:
 
-    yaml_source  YAML text -> plain data with a line number for every key
-    problem      plain data -> validated `Problem`
-    equations    expression text -> `expression` tree (parsed, never executed)
-    builtin_cells, cell, shapes
-                 Problem -> `Cell`: equations in evaluation order, shapes inferred
-    trace        Cell + numbers -> `Trace`, every quantity at every step
-    render_*     Trace -> text (rich), markdown, JSON
+    errors     the one exception hierarchy (every error knows its file and line)
+    language   the equation language: expression tree, parser (never executes),
+               functions, shape algebra, one printer per output format
+    files      YAML text -> validated `Problem` and `Answers` (safe YAML, number checks)
+    cells      Problem -> `Cell`: built-in cells as data, equations ordered, shapes inferred
+    solve      Cell -> solutions: `Trace`, worked forms, counts, unrolled formulas, graphs
+    grading    Problem + answers -> `GradeReport`: tolerances, follow-through, diagnoses
+    render     results -> text (rich), Markdown, LaTeX, JSON, DOT, Mermaid, gradebooks
+    cli        the command line, a thin shell over the above and the one error boundary
 
 This module stays import-light so that `rnncli --help` never loads numpy or rich.
 """

@@ -1,0 +1,20 @@
+"""The command line: a thin shell over the library, one module per group of commands.
+
+`app` holds the group and the one error boundary; each command module
+registers its commands on it when imported here.
+"""
+from __future__ import annotations
+
+import sys
+
+from rnncli.cli import counts, forward, grade  # noqa: F401  (registers the commands)
+from rnncli.cli.app import cli
+
+
+def main() -> None:
+    """Entry point of the `rnncli` console script."""
+    try:
+        cli.main(prog_name="rnncli")
+    except BrokenPipeError:  # `rnncli trace ... | head`: the reader left; not an error
+        sys.stderr.close()
+        sys.exit(0)

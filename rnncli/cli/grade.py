@@ -1,0 +1,74 @@
+"""`rnncli grade`."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from rnncli.cli.app import cli, emit, format_option, precision_option
+
+
+@cli.command()
+@click.argument("answers", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--problem", "problem_path", metavar="PROBLEM", type=click.Path(allow_dash=True),
+              help="Grade against this (the instructor's) problem; every answers file's "
+                   "`problem:` key is ignored.")
+@format_option()
+@precision_option
+@click.option("--csv", "csv_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Write a gradebook: one row per answers file (written atomically).")
+@click.option("--gradescope", "gradescope_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Write a Gradescope autograder results.json (one answers file).")
+def grade(answers, problem_path, output_format, precision, csv_path, gradescope_path):
+    """Grade answers files: tolerances, follow-through credit, diagnoses of common slips.
+
+    Without --problem, each answers file is graded against its own `problem:`
+    (self-check). Exit code: 0 full marks, 1 points lost, 2 an input could not
+    be read (a broken answers file is reported, scored 0, and the batch goes on).
+
+    \b
+    Examples:
+      rnncli grade problems/answers/seed002-ada.yaml
+      rnncli grade --problem problems/lstm-goodfellow-seed002.yaml submissions/*.yaml --csv grades.csv
+      rnncli grade --problem /autograder/source/problem.yaml /autograder/submission/answers.yaml \\
+          --gradescope /autograder/results/results.json
+    """
+    from rnncli.errors import UsageError
+
+    if gradescope_path and len(answers) != 1:
+        raise UsageError("--gradescope writes one submission's results.json; give exactly one "
+                         "answers file")
+    if list(answers).count("-") + (problem_path == "-") > 1:
+        raise UsageError("standard input (-) can be read only once")
+    from rnncli.grading.grade import grade_files
+
+    report = grade_files(answers, problem_path)
+    for result in report.results:
+        if result.error:
+            click.echo(f"Error: {result.error}", err=True)
+    if csv_path:
+        from rnncli.render.gradebook import csv_text, write_atomically
+
+        write_atomically(csv_path, csv_text(report))
+    if gradescope_path:
+        from rnncli.render.gradebook import gradescope_results, write_atomically
+        from rnncli.render.json_document import dumps
+
+        write_atomically(gradescope_path,
+                         dumps(gradescope_results(report.results[0], precision)) + "\n")
+    if output_format == "json":
+        from rnncli.render.grade import grade_document, grades_document
+        from rnncli.render.json_document import dumps
+
+        single = len(answers) == 1
+        emit(dumps(grade_document(report.results[0]) if single else grades_document(report)))
+    elif output_format == "markdown":
+        from rnncli.render.grade import render_markdown
+
+        emit(render_markdown(report, precision))
+    else:
+        from rnncli.render.grade import render_text
+        from rnncli.render.text import make_console
+
+        render_text(report, precision, make_console())
+    sys.exit(report.exit_code)
