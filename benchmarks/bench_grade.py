@@ -4,7 +4,7 @@
     python benchmarks/bench_grade.py --files 200 --runs 1
 
 Target (issue 6): 1,000 answers files for the seed 002 problem
-(problems/lstm-goodfellow-seed002.yaml, 9 asked values) graded in one process
+(problems/lstm-goodfellow-forward.yaml, 9 asked values) graded in one process
 in at most 3 s on the two-core development machine.
 
 The class is generated deterministically (seeded) and is deliberately harder
@@ -37,7 +37,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PROBLEM = ROOT / "problems" / "lstm-goodfellow-seed002.yaml"
+PROBLEM = ROOT / "problems" / "lstm-goodfellow-forward.yaml"
 ASKED = ("s", "h", "y")
 
 SLIPS = {   # equations a student might use instead of the sheet's

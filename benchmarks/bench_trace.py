@@ -29,7 +29,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SEED_PROBLEM = ROOT / "problems" / "lstm-goodfellow-seed002.yaml"
+SEED_PROBLEM = ROOT / "problems" / "lstm-goodfellow-forward.yaml"
 IMPORTS_ONLY = [sys.executable, "-c", "import numpy, yaml, click, rich.console, rich.table"]
 
 

@@ -231,7 +231,7 @@ def test_symmetric_needs_a_square_matrix():
 
 
 def test_echo_state_network_trains_only_the_readout():
-    counts = count_parameters(load_problem(str(ROOT / "problems" / "esn-seed001.yaml")))
+    counts = count_parameters(load_problem(str(ROOT / "problems" / "echo-state-network-params.yaml")))
     assert counts.total == 10 * 128 + 10
     assert counts.fixed == 128 * 20 + 128 * 128 + 128
     assert counts.all == 20362
@@ -245,15 +245,15 @@ def problem_file(name):
 
 
 def test_seed001_rnn_is_20362_and_20490_in_pytorch():
-    assert count_parameters(problem_file("rnn-params-seed001.yaml")).total == 20362
-    assert count_parameters(problem_file("rnn-params-pytorch-seed001.yaml")).total == 20490
+    assert count_parameters(problem_file("rnn-params.yaml")).total == 20362
+    assert count_parameters(problem_file("rnn-params-pytorch.yaml")).total == 20490
     # The sheet's own breakdown (seed 001, Task 1).
-    rows = {r.name: r.count for r in count_parameters(problem_file("rnn-params-seed001.yaml")).rows}
+    rows = {r.name: r.count for r in count_parameters(problem_file("rnn-params.yaml")).rows}
     assert rows == {"W_xh": 2560, "W_hh": 16384, "b_h": 128, "W_hy": 1280, "b_y": 10}
 
 
 def test_seed000_feedback_network_counts_every_matrix():
-    counts = count_parameters(problem_file("two-layer-feedback-sizes-seed000.yaml"))
+    counts = count_parameters(problem_file("two-layer-feedback-sizes.yaml"))
     I, H1, H2, O = 10, 20, 16, 5
     by_hand = {"U": H1 * I, "V": H1 * H1, "W": H1 * H2, "b": H1,
                "R": H2 * H1, "S": H2 * H2, "T": H2 * O, "c": H2,
@@ -273,14 +273,14 @@ def test_lstm_2layer_bidirectional_problem():
 
 
 @pytest.mark.parametrize("name,ref,expected", [
-    ("rnn-params-seed001.yaml", "params.total", 20362),
-    ("rnn-params-seed001.yaml", "params.W_hh", 16384),
-    ("rnn-params-pytorch-seed001.yaml", "params.b_hh", 128),
+    ("rnn-params.yaml", "params.total", 20362),
+    ("rnn-params.yaml", "params.W_hh", 16384),
+    ("rnn-params-pytorch.yaml", "params.b_hh", 128),
     ("lstm-2layer-bidirectional.yaml", "params.W_ii_l1", 800),
     ("lstm-2layer-bidirectional.yaml", "params.W_ii_l0_reverse", 200),
-    ("esn-seed001.yaml", "params.total", 1290),
-    ("hopfield-seed001.yaml", "params.W", 28),
-    ("two-layer-feedback-sizes-seed000.yaml", "params.T", 80),
+    ("echo-state-network-params.yaml", "params.total", 1290),
+    ("hopfield-params.yaml", "params.W", 28),
+    ("two-layer-feedback-sizes.yaml", "params.T", 80),
 ])
 def test_quantity_references_resolve(name, ref, expected):
     solution = Solution(problem_file(name))
@@ -289,9 +289,9 @@ def test_quantity_references_resolve(name, ref, expected):
 
 
 def test_every_question_of_the_count_problems_resolves():
-    for name in ("rnn-params-seed001.yaml", "rnn-params-pytorch-seed001.yaml",
-                 "two-layer-feedback-sizes-seed000.yaml", "lstm-2layer-bidirectional.yaml",
-                 "esn-seed001.yaml", "hopfield-seed001.yaml"):
+    for name in ("rnn-params.yaml", "rnn-params-pytorch.yaml",
+                 "two-layer-feedback-sizes.yaml", "lstm-2layer-bidirectional.yaml",
+                 "echo-state-network-params.yaml", "hopfield-params.yaml"):
         problem = problem_file(name)
         assert problem.title and problem.source
         solution = Solution(problem)

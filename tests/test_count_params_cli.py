@@ -31,18 +31,18 @@ def run(*args, input=None):
 
 
 CASES = {
-    "seed001-steps.txt": ["problems/rnn-params-seed001.yaml", "--steps", "5", "--steps", "10"],
-    "seed001.json": ["problems/rnn-params-seed001.yaml", "--format", "json"],
-    "seed001.md": ["problems/rnn-params-seed001.yaml", "--format", "markdown"],
-    "seed001-pytorch.txt": ["problems/rnn-params-pytorch-seed001.yaml"],
-    "seed000-sizes.txt": ["problems/two-layer-feedback-sizes-seed000.yaml"],
-    "seed000-sizes.md": ["problems/two-layer-feedback-sizes-seed000.yaml", "--format", "markdown"],
+    "seed001-steps.txt": ["problems/rnn-params.yaml", "--steps", "5", "--steps", "10"],
+    "seed001.json": ["problems/rnn-params.yaml", "--format", "json"],
+    "seed001.md": ["problems/rnn-params.yaml", "--format", "markdown"],
+    "seed001-pytorch.txt": ["problems/rnn-params-pytorch.yaml"],
+    "seed000-sizes.txt": ["problems/two-layer-feedback-sizes.yaml"],
+    "seed000-sizes.md": ["problems/two-layer-feedback-sizes.yaml", "--format", "markdown"],
     "lstm-2layer-bidirectional.txt": ["problems/lstm-2layer-bidirectional.yaml"],
     "lstm-2layer-bidirectional.json": ["problems/lstm-2layer-bidirectional.yaml", "--format", "json"],
-    "esn.txt": ["problems/esn-seed001.yaml"],
-    "esn.json": ["problems/esn-seed001.yaml", "--format", "json"],
-    "hopfield.txt": ["problems/hopfield-seed001.yaml"],
-    "hopfield.md": ["problems/hopfield-seed001.yaml", "--format", "markdown"],
+    "esn.txt": ["problems/echo-state-network-params.yaml"],
+    "esn.json": ["problems/echo-state-network-params.yaml", "--format", "json"],
+    "hopfield.txt": ["problems/hopfield-params.yaml"],
+    "hopfield.md": ["problems/hopfield-params.yaml", "--format", "markdown"],
     "options-lstm-proj.txt": ["--cell", "lstm", "--convention", "pytorch", "--input-size", "10",
                               "--hidden-size", "20", "--proj-size", "5", "--output-size", "3"],
     "options-gru-keras.txt": ["--cell", "gru", "--convention", "keras", "--input-size", "10",
@@ -56,7 +56,7 @@ CASES = {
                     "--output-size", "10", "--compare", "gru,lstm-coupled,lstm-peephole,lstm@64,rnn"],
     "compare.json": ["--input-size", "10", "--hidden-size", "20", "--convention", "pytorch",
                      "--compare", "lstm,gru,rnn,gru:keras,gru:keras-reset-before", "--format", "json"],
-    "compare.md": ["problems/rnn-params-seed001.yaml", "--compare", "rnn:pytorch,rnn:keras,gru,lstm",
+    "compare.md": ["problems/rnn-params.yaml", "--compare", "rnn:pytorch,rnn:keras,gru,lstm",
                    "--format", "markdown", "--steps", "5"],
 }
 
@@ -70,7 +70,7 @@ def test_golden_output(case):
 
 
 def test_json_follows_the_contract():
-    result = run("problems/rnn-params-seed001.yaml", "--format", "json", "--steps", "5")
+    result = run("problems/rnn-params.yaml", "--format", "json", "--steps", "5")
     document = json.loads(result.stdout)
     assert document["schema"] == "rnncli/params@1"
     assert document["total"] == 20362
@@ -96,7 +96,7 @@ def test_json_names_every_layer_and_direction_apart():
 
 
 def test_steps_says_in_one_line_that_unrolling_adds_nothing():
-    result = run("problems/rnn-params-seed001.yaml", "--steps", "5", "--steps", "10")
+    result = run("problems/rnn-params.yaml", "--steps", "5", "--steps", "10")
     lines = [line for line in result.stdout.splitlines() if line.startswith("Unrolled")]
     assert lines == [
         "Unrolled over 5 steps: still 20362 parameters — every step reuses the same weights, "
@@ -124,7 +124,7 @@ def test_compare_takes_the_convention_when_the_cell_has_it():
 
 
 def test_problem_from_stdin():
-    text = (ROOT / "problems" / "rnn-params-seed001.yaml").read_text()
+    text = (ROOT / "problems" / "rnn-params.yaml").read_text()
     result = run("-", "--format", "json", input=text)
     assert result.exit_code == 0
     assert json.loads(result.stdout)["total"] == 20362
@@ -157,7 +157,7 @@ def test_problem_from_stdin():
      "Error: --layers must be a positive whole number, not '0'"),
     (["--cell", "rnn", "--input-size", "3", "--hidden-size", "5", "--steps", "-1"],
      "Error: --steps must be a positive whole number, not '-1'"),
-    (["problems/rnn-params-seed001.yaml", "--output-size", "4"],
+    (["problems/rnn-params.yaml", "--output-size", "4"],
      "Error: --output-size describes a network without a PROBLEM file; give the file or the "
      "options, not both"),
     (["--input-size", "3", "--hidden-size", "5", "--compare", "lstm,,gru"],
@@ -165,9 +165,9 @@ def test_problem_from_stdin():
     (["--input-size", "3", "--hidden-size", "5", "--compare", "lstm:keras-reset-before"],
      "Error: --compare lstm:keras-reset-before: cell `lstm` has no convention `keras-reset-before`; "
      "it has: standard, d2l, goodfellow, keras, olah, pytorch"),
-    (["problems/two-layer-feedback-sizes-seed000.yaml", "--compare", "lstm"],
+    (["problems/two-layer-feedback-sizes.yaml", "--compare", "lstm"],
      "Error: --compare needs the input and hidden sizes, and "
-     "problems/two-layer-feedback-sizes-seed000.yaml has no single input and hidden state `h` to "
+     "problems/two-layer-feedback-sizes.yaml has no single input and hidden state `h` to "
      "take them from"),
     (["problems/no-such-file.yaml"], "Error: problems/no-such-file.yaml: no such file"),
 ])
@@ -205,9 +205,9 @@ def test_bad_problem_file_names_its_line(tmp_path):
 
 def test_check_passes_on_the_count_problems_and_catches_a_bad_projection(tmp_path):
     runner = CliRunner()
-    names = ["rnn-params-seed001.yaml", "rnn-params-pytorch-seed001.yaml",
-             "two-layer-feedback-sizes-seed000.yaml", "lstm-2layer-bidirectional.yaml",
-             "esn-seed001.yaml", "hopfield-seed001.yaml"]
+    names = ["rnn-params.yaml", "rnn-params-pytorch.yaml",
+             "two-layer-feedback-sizes.yaml", "lstm-2layer-bidirectional.yaml",
+             "echo-state-network-params.yaml", "hopfield-params.yaml"]
     paths = [str(ROOT / "problems" / n) for n in names]
     result = runner.invoke(cli, ["check", *paths])
     assert result.exit_code == 0, result.output
@@ -222,7 +222,7 @@ def test_check_passes_on_the_count_problems_and_catches_a_bad_projection(tmp_pat
 def test_help_has_an_example():
     result = CliRunner().invoke(cli, ["count-params", "--help"])
     assert result.exit_code == 0
-    assert "rnncli count-params problems/rnn-params-seed001.yaml" in result.stdout
+    assert "rnncli count-params problems/rnn-params.yaml" in result.stdout
     assert "--compare" in result.stdout and "--steps" in result.stdout
 
 

@@ -45,7 +45,7 @@ def test_trace_output_matches_its_golden_file(problem, output_format):
 
 def test_every_shipped_problem_with_numbers_is_covered():
     names = {p.stem for p in problems_with_numbers()}
-    assert {"lstm-goodfellow-seed002", "two-layer-feedback-numbers-seed000", "gru-olah-seed003",
+    assert {"lstm-goodfellow-forward", "two-layer-feedback-numbers", "gru-olah-forward",
             "lstm-standard"} <= names
 
 

@@ -18,7 +18,7 @@ from rnncli.grading.grade import Marking
 from rnncli.files.problem import parse_problem
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED002_FILE = ROOT / "problems" / "lstm-goodfellow-seed002.yaml"
+SEED002_FILE = ROOT / "problems" / "lstm-goodfellow-forward.yaml"
 
 SEED002_BODY = """\
 cell: lstm
@@ -254,7 +254,7 @@ def test_a_reference_answered_twice_is_invalid():
 # ---- vectors ---------------------------------------------------------------------------------------
 
 def gru_olah_marking() -> Marking:
-    text = (ROOT / "problems" / "gru-olah-seed003.yaml").read_text()
+    text = (ROOT / "problems" / "gru-olah-forward.yaml").read_text()
     return Marking(parse_problem(text + "questions:\n  - id: a\n    ask: [h]\n", "gru.yaml"))
 
 
@@ -303,7 +303,7 @@ def test_follow_through_across_steps():
 def test_the_shipped_example_answers_file_earns_follow_through():
     from rnncli.grading.grade import grade_files
 
-    report = grade_files([str(ROOT / "problems" / "answers" / "seed002-ada.yaml")])
+    report = grade_files([str(ROOT / "problems" / "answers" / "lstm-goodfellow-ada.yaml")])
     result = report.results[0]
     assert result.error is None and result.score == 8 and report.exit_code == 1
     assert sum(i.status == "follow-through" for i in result.items) == 4

@@ -24,8 +24,8 @@ from golden import assert_matches_golden
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "grade"
-SEED002 = ROOT / "problems" / "lstm-goodfellow-seed002.yaml"
-ADA = ROOT / "problems" / "answers" / "seed002-ada.yaml"
+SEED002 = ROOT / "problems" / "lstm-goodfellow-forward.yaml"
+ADA = ROOT / "problems" / "answers" / "lstm-goodfellow-ada.yaml"
 
 BOMB = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
         + "".join(f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
@@ -48,7 +48,7 @@ def classroom(tmp_path):
     """A class directory: the instructor's problem, five good and seven broken or hostile files."""
     shutil.copy(SEED002, tmp_path / "problem.yaml")
     shutil.copy(ADA, tmp_path / "ada.yaml")
-    (tmp_path / "ada.yaml").write_text(ADA.read_text().replace("../lstm-goodfellow-seed002.yaml",
+    (tmp_path / "ada.yaml").write_text(ADA.read_text().replace("../lstm-goodfellow-forward.yaml",
                                                                "problem.yaml"))
     oracle = seed002()
     perfect = seed002_answers(oracle)
@@ -246,10 +246,10 @@ def test_an_unwritable_gradebook_is_an_error_and_nothing_is_half_written(classro
 # ---- golden outputs and idempotence ------------------------------------------------------------------
 
 CASES = {
-    "seed002-ada.txt": ["problems/answers/seed002-ada.yaml"],
-    "seed002-ada.md": ["problems/answers/seed002-ada.yaml", "--format", "markdown"],
-    "seed002-ada.json": ["problems/answers/seed002-ada.yaml", "--format", "json"],
-    "seed001-bo.txt": ["problems/answers/seed001-bo.yaml"],
+    "lstm-goodfellow-ada.txt": ["problems/answers/lstm-goodfellow-ada.yaml"],
+    "lstm-goodfellow-ada.md": ["problems/answers/lstm-goodfellow-ada.yaml", "--format", "markdown"],
+    "lstm-goodfellow-ada.json": ["problems/answers/lstm-goodfellow-ada.yaml", "--format", "json"],
+    "rnn-params-bo.txt": ["problems/answers/rnn-params-bo.yaml"],
 }
 CLASS_CASES = {
     "class.txt": [],

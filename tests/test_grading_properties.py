@@ -13,7 +13,7 @@ from rnncli.grading.grade import STATUSES, Marking, grade_files
 from rnncli.files.problem import load_problem
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED002 = ROOT / "problems" / "lstm-goodfellow-seed002.yaml"
+SEED002 = ROOT / "problems" / "lstm-goodfellow-forward.yaml"
 MARKING = Marking(load_problem(str(SEED002)))
 REFS = [f"{n}[{t}]" for n in "shyfgq" for t in (0, 1, 2, 3, 4)] + ["h", "y", "params.total", "hh[1]"]
 

@@ -22,8 +22,8 @@ from golden import assert_matches_golden
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEMS = sorted((ROOT / "problems").glob("*.yaml"))
 GOLDEN = Path(__file__).resolve().parent / "golden" / "graph"
-SEED000 = "problems/two-layer-feedback-seed000.yaml"
-SEED002 = "problems/rnn-unroll-seed002.yaml"
+SEED000 = "problems/two-layer-feedback-graph.yaml"
+SEED002 = "problems/rnn-unroll-five-steps.yaml"
 READOUT = {"linear": "{}", "softmax": "softmax({})", "sigmoid": "sigmoid({})"}
 NAME = re.compile(r"\b([A-Za-z][A-Za-z0-9_]*)\b\s*(\(|\[\s*t\s*(?:-\s*(\d+)\s*)?\])?")
 

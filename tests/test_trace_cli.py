@@ -17,8 +17,8 @@ from rnncli.files.problem import load_problem
 from rnncli.solve.trace import run_trace
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED002 = str(ROOT / "problems" / "lstm-goodfellow-seed002.yaml")
-GRU = str(ROOT / "problems" / "gru-olah-seed003.yaml")
+SEED002 = str(ROOT / "problems" / "lstm-goodfellow-forward.yaml")
+GRU = str(ROOT / "problems" / "gru-olah-forward.yaml")
 
 
 def invoke(*args, input=None):

@@ -32,9 +32,9 @@ from golden import assert_matches_golden
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEMS = sorted((ROOT / "problems").glob("*.yaml"))
 GOLDEN = Path(__file__).resolve().parent / "golden" / "unroll"
-SEED002 = "problems/rnn-unroll-seed002.yaml"
-SEED000 = "problems/two-layer-feedback-seed000.yaml"
-LSTM002 = "problems/lstm-goodfellow-seed002.yaml"
+SEED002 = "problems/rnn-unroll-five-steps.yaml"
+SEED000 = "problems/two-layer-feedback-graph.yaml"
+LSTM002 = "problems/lstm-goodfellow-forward.yaml"
 
 
 @pytest.fixture(autouse=True)

@@ -53,7 +53,7 @@ def cli():
 
     \b
     Examples:
-      rnncli lstm-trace problems/lstm-goodfellow-seed002.yaml
+      rnncli lstm-trace problems/lstm-goodfellow-forward.yaml
       rnncli cells lstm --convention pytorch
       rnncli check problems/*.yaml
     """

@@ -32,7 +32,7 @@ def count_params(problem, compare, steps, output_format, **options):
 
     \b
     Examples:
-      rnncli count-params problems/rnn-params-seed001.yaml --steps 5 --steps 10
+      rnncli count-params problems/rnn-params.yaml --steps 5 --steps 10
       rnncli count-params --cell lstm --convention pytorch --input-size 10 \\
           --hidden-size 20 --layers 2 --bidirectional --format json
       rnncli count-params --cell lstm --input-size 20 --hidden-size 128 \\

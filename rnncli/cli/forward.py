@@ -69,7 +69,7 @@ def lstm_trace(problem, output_format, precision):
 
     \b
     Example:
-      rnncli lstm-trace problems/lstm-goodfellow-seed002.yaml --precision 6
+      rnncli lstm-trace problems/lstm-goodfellow-forward.yaml --precision 6
     """
     _show_trace(problem, output_format, precision, lstm_only=True)
 
@@ -137,8 +137,8 @@ def unroll(problem, to, quantity, depth, use_let, output_format):
 
     \b
     Examples:
-      rnncli unroll problems/rnn-unroll-seed002.yaml --to 5
-      rnncli unroll problems/lstm-goodfellow-seed002.yaml --to 3 --let --format latex
+      rnncli unroll problems/rnn-unroll-five-steps.yaml --to 5
+      rnncli unroll problems/lstm-goodfellow-forward.yaml --to 3 --let --format latex
     """
     from rnncli.files.problem import load_problem
     from rnncli.render.unroll import render_unrolled
@@ -167,9 +167,9 @@ def graph(problem, unfold, show_params, output_format, render):
 
     \b
     Examples:
-      rnncli graph problems/two-layer-feedback-seed000.yaml
-      rnncli graph problems/two-layer-feedback-seed000.yaml --unfold 3 --format dot
-      rnncli graph problems/two-layer-feedback-seed000.yaml --params --render folded.svg
+      rnncli graph problems/two-layer-feedback-graph.yaml
+      rnncli graph problems/two-layer-feedback-graph.yaml --unfold 3 --format dot
+      rnncli graph problems/two-layer-feedback-graph.yaml --params --render folded.svg
     """
     from rnncli.solve.graphs import build_graph
     from rnncli.files.problem import load_problem

@@ -28,8 +28,8 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
 
     \b
     Examples:
-      rnncli grade problems/answers/seed002-ada.yaml
-      rnncli grade --problem problems/lstm-goodfellow-seed002.yaml submissions/*.yaml --csv grades.csv
+      rnncli grade problems/answers/lstm-goodfellow-ada.yaml
+      rnncli grade --problem problems/lstm-goodfellow-forward.yaml submissions/*.yaml --csv grades.csv
       rnncli grade --problem /autograder/source/problem.yaml /autograder/submission/answers.yaml \\
           --gradescope /autograder/results/results.json
     """
