@@ -58,6 +58,7 @@ class ParamCount:
     subtotals: tuple            # Subtotal, when there is more than one group
     total: int                  # trainable parameters
     fixed: int                  # parameters that are not trained (`fixed:`)
+    inputs_by_name: tuple = ()  # inputs taken by their name alone (x, x1, x_t; no `inputs:`)
 
     @property
     def all(self) -> int:
@@ -93,7 +94,7 @@ def count_parameters(problem: Problem) -> ParamCount:
     total = sum(r.count for r in rows if r.trainable)
     fixed = sum(r.count for r in rows if not r.trainable)
     return ParamCount(problem, _describe(problem, network), _sizes(problem, network),
-                      tuple(rows), subtotals, total, fixed)
+                      tuple(rows), subtotals, total, fixed, network.base.inputs_by_name)
 
 
 def _row(problem: Problem, unit: Unit, name: str, values: dict, group: str) -> ParamRow:
