@@ -47,6 +47,8 @@ def infer_shapes(problem: Problem, cell: Cell, *, require_values: bool) -> Cell:
         raise exc.located(problem.file, equation_line(problem, equation)) from None
 
     _label_quantities(cell, slots, labels)
+    inference.relabel_concatenations({name: label for name, label in labels.items()
+                                      if slots.get(name) and slots[name].known() == ()})
     shapes, dims = {}, {}
     for name in list(cell.quantities) + list(cell.inputs) + list(cell.params):
         slot = slots.get(name) or Slot()
