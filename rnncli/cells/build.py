@@ -154,6 +154,8 @@ def _params(problem, equations, defined, inputs) -> list:
             hint = did_you_mean(name, params)
             what = "an input" if name in inputs else "a quantity defined by an equation" \
                 if name in defined else "not used by any equation"
+            if what == "not used by any equation" and problem.cell:
+                hint = _convention_hint(problem, params) or hint
             raise ProblemError(f"`params.{name}` is {what}{hint}", file=problem.file,
                                line=problem.line("params", name))
     for key in ("fixed", "symmetric"):
@@ -162,7 +164,54 @@ def _params(problem, equations, defined, inputs) -> list:
                 raise ProblemError(f"`{key}` names `{name}`, which is not a parameter"
                                    f"{did_you_mean(name, params)}", file=problem.file,
                                    line=problem.line(key, i))
+    for name in problem.symmetric:
+        if name in problem.params:
+            _check_symmetric_value(problem, name)
     return list(params)
+
+
+def _check_symmetric_value(problem: Problem, name: str) -> None:
+    """Raises ProblemError at the first entry of a `symmetric:` matrix that is not w_ij = w_ji, w_ii = 0."""
+    value = problem.params[name]
+    if value.ndim != 2 or value.shape[0] != value.shape[1]:
+        what = "is a number" if value.ndim == 0 else f"has shape {value.shape}"
+        raise ProblemError(f"`params.{name}` {what}, but `symmetric` makes `{name}` a square "
+                           "matrix", file=problem.file, line=problem.line("params", name))
+    n = value.shape[0]
+    for i in range(n):          # reading order: the first offender a reader meets
+        for j in range(i, n):
+            entry = f"`params.{name}[{i + 1}][{j + 1}]`"
+            if i == j and value[i, i] != 0:
+                message = (f"{entry} is {_written(value[i, i])}, but a `symmetric` matrix has no "
+                           "self-connections: its diagonal is 0")
+            elif i != j and value[i, j] != value[j, i]:
+                message = (f"{entry} is {_written(value[i, j])} but `params.{name}[{j + 1}][{i + 1}]` "
+                           f"is {_written(value[j, i])}; a `symmetric` matrix has w_ij = w_ji")
+            else:
+                continue
+            raise ProblemError(message, file=problem.file,
+                               line=problem.line("params", name, i, j))
+
+
+def _convention_hint(problem: Problem, params: dict) -> str:
+    """Returns `; these are the names of `convention: pytorch`` when another form fits the params."""
+    from rnncli.cells.builtin import convention_with_names
+
+    unknown = [n for n in problem.params if n not in params]
+    found = convention_with_names(problem.cell, problem.convention, unknown)
+    if found is None:
+        return ""
+    cell, convention = found
+    where = f"`convention: {convention}`" if cell == problem.cell else \
+        f"`cell: {cell}` with `convention: {convention}`"
+    listed = ", ".join(unknown[:4]) + (", ..." if len(unknown) > 4 else "")
+    return f" of cell `{problem.cell}` ({problem.convention}); {listed} are the names of {where}"
+
+
+def _written(number) -> str:
+    """Returns a number as the file could have written it: 3, 0.25, 1e-07 (round-trip exact)."""
+    text = repr(float(number))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _states(problem, equations, defined, inputs, params) -> dict:

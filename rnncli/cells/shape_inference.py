@@ -95,7 +95,8 @@ def _seeded_slots(problem: Problem, cell: Cell, skip=frozenset()) -> tuple[dict,
     for name, size in problem.sizes.items():
         target = targets.get(name, name)
         if name in SIZE_ALIASES_SET and name not in targets:
-            raise ProblemError(f"`sizes.{name}`: this cell has no {name} quantity",
+            raise ProblemError(f"`sizes.{name}`: this cell has no {name} quantity"
+                               f"{_missing_alias_hint(problem, cell, name)}",
                                file=problem.file, line=problem.line("sizes", name))
         if target not in known_names:
             raise ProblemError(f"`sizes.{name}`: `{name}` is not a quantity, input or parameter of "
@@ -113,6 +114,18 @@ def _seeded_slots(problem: Problem, cell: Cell, skip=frozenset()) -> tuple[dict,
         seed(name, slot_of_shape(value.shape, labels.get(name)), ("initial", name),
              f"`initial.{name}`")
     return slots, labels
+
+
+def _missing_alias_hint(problem: Problem, cell: Cell, alias: str) -> str:
+    """Returns how to get the quantity a size alias names: the read-out y of `output:`."""
+    if alias != "output":
+        return ""
+    if cell.spec is not None:
+        if cell.spec.readout is None or problem.output != "none":
+            return ""
+        return ("; add `output: linear` (or softmax, sigmoid) for the built-in cell's "
+                "read-out y")
+    return "; define the read-out with an equation for `y`"
 
 
 def _builtin_numbers(problem: Problem, cell: Cell) -> list:
