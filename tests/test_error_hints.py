@@ -101,6 +101,13 @@ def test_a_printed_step_reference_gets_a_did_you_mean(text, meant):
     assert f"(did you mean `{meant}`? `{text}` is how the working prints it)" in info.value.message
 
 
+@pytest.mark.parametrize("text", ["h(t)", "h^{(t)}", "h_{t}"])
+def test_a_printed_reference_at_every_step_suggests_the_bare_name(text):
+    with pytest.raises(ProblemError) as info:
+        parse_reference(text)
+    assert "(did you mean `h`, every step, or `h[1]`, one step?)" in info.value.message
+
+
 @pytest.mark.parametrize("text, function", [("σ", "sigmoid"), ("σ(0.175)", "sigmoid"),
                                             ("hard_σ", "hard_sigmoid"), ("ReLU(0.4)", "relu")])
 def test_a_printed_function_is_explained(text, function):
@@ -114,6 +121,12 @@ def test_h_1_in_an_ask_suggests_h_of_step_1(tmp_path):
                                 "inputs: {x: [1]}\nquestions:\n  - id: a\n    ask: [h_1]\n")
     assert line.startswith("6: question `a`: `h_1`: no quantity `h_1` in this problem "
                            "(did you mean `h[1]`? a step is written in brackets)")
+
+
+def test_h_t_in_an_ask_suggests_every_step(tmp_path):
+    line = check_text(tmp_path, "cell: rnn\nparams: {W_xh: 1, W_hh: 0.5, b_h: 0}\n"
+                                "inputs: {x: [1]}\nquestions:\n  - id: a\n    ask: [h_t]\n")
+    assert "no quantity `h_t` in this problem (did you mean `h`, every step?)" in line
 
 
 def test_a_quantity_named_h_1_is_not_second_guessed():

@@ -71,6 +71,10 @@ def printed_notation_hint(text: str) -> str:
         if printed or called:
             return (f"; `{function.text}` is the function `{function.name}` as the working "
                     "prints it: a reference names the quantity it computes, as in f[1]")
+    every = re.match(r"^([A-Za-z][A-Za-z0-9_]*)\s*(?:\(\s*t\s*\)|_\{?t\}?|\^\{?\(t\)\}?)$", plain)
+    if every:
+        return (f" (did you mean `{every.group(1)}`, every step, or `{every.group(1)}[1]`, "
+                "one step?)")
     subscript = plain.translate(_SUBSCRIPT_DIGITS)
     for number, pattern in enumerate(_PRINTED_STEP):
         if number == 3 and subscript == plain:
@@ -98,6 +102,9 @@ def _latex_name_back(name: str) -> str:
 
 def step_name_hint(name: str, known) -> str:
     """Returns ` (did you mean `h[1]`?)` for `h_1` or `h1` when h is known and they are not, or ''."""
+    every = re.match(r"^([A-Za-z][A-Za-z0-9_]*?)_t$", name)
+    if every and every.group(1) in known and name not in known:
+        return f" (did you mean `{every.group(1)}`, every step?)"
     match = re.match(r"^([A-Za-z][A-Za-z0-9_]*?)_?(\d+)$", name)
     if match and match.group(1) in known and name not in known:
         return (f" (did you mean `{match.group(1)}[{int(match.group(2))}]`? a step is written "
