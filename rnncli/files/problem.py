@@ -93,6 +93,9 @@ def parse_problem(text: str, filename: str = "<string>") -> Problem:
 def problem_from_document(doc: Document) -> Problem:
     """Returns the validated Problem of a YAML document."""
     data = doc.data
+    if isinstance(data, dict) and "answers" in data:
+        fail(doc, ("answers",), "this is an answers file (it has `answers:`), not a problem "
+                                f"file; grade it with `rnncli grade {doc.file}`")
     reject_unknown_keys(doc, (), data, TOP_LEVEL_KEYS)
     fields: dict[str, Any] = {"file": doc.file, "doc": doc}
     for key in ("title", "source"):
