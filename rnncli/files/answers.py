@@ -15,7 +15,9 @@ from rnncli.errors import ProblemError
 from rnncli.files.values import as_array, describe, fail, reject_unknown_keys
 from rnncli.files.yaml_source import Document, load_yaml, parse_yaml
 
-ANSWERS_KEYS = ("problem", "student", "student_id", "answers")
+# `variant` is accepted and ignored: with `grade --variants` the student id decides the variant,
+# so that a student cannot choose one.
+ANSWERS_KEYS = ("problem", "student", "student_id", "variant", "answers")
 MAX_COUNT = 10 ** 15
 
 

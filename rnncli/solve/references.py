@@ -115,14 +115,15 @@ def step_name_hint(name: str, known) -> str:
 class Solution:
     """Everything rnncli computes for one problem, computed once, on demand."""
 
-    def __init__(self, problem):
+    def __init__(self, problem, cell=None):
         self.problem = problem
+        self.cell = cell            # a Cell built before, for problems that differ only in numbers
 
     @cached_property
     def trace(self):
         from rnncli.solve.trace import run_trace
 
-        return run_trace(self.problem)
+        return run_trace(self.problem, self.cell)
 
     @cached_property
     def counts(self):
