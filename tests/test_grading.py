@@ -226,7 +226,7 @@ def test_quoted_entries_of_a_vector_are_read_as_numbers():
 
 @pytest.mark.parametrize("text, hint", [
     ("0,39", "write 0.39"), ('"0,39"', "write 0.39"), ("-0,5", "write -0.5"),
-    ('",5"', "write 0.5"), ('["0,5"]', "write 0.5")])
+    ('",5"', "write 0.5"), ('"-,5"', "write -0.5"), ('["0,5"]', "write 0.5")])
 def test_a_decimal_comma_is_invalid_with_the_way_to_write_it(text, hint):
     result = exact_marking().grade(parse_answers(f"answers:\n  h[1]: {text}\n", "a.yaml"))
     item = result.items[0]
@@ -304,6 +304,8 @@ def test_counts_are_exact():
         assert item.status == status, given
     item = grade(marking, {"params.total": "20,362"}).items[0]
     assert "write 20362, without the comma" in item.feedback and item.given == "20,362"
+    item = grade(marking, {"params.total": '"' + "1" * 5000 + '"'}).items[0]
+    assert item.status == "invalid" and "finite number" in item.feedback    # no int() of 5000 digits
 
 
 # ---- answers the problem does not ask ----------------------------------------------------------

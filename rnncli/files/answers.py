@@ -113,7 +113,7 @@ def is_blank(raw) -> bool:
 
 
 _NUMBER_TEXT = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
-_DECIMAL_COMMA = re.compile(r"^([-+]?[0-9]*),([0-9]+)$")
+_DECIMAL_COMMA = re.compile(r"^([-+]?)([0-9]*),([0-9]+)$")
 _THOUSANDS = re.compile(r"^[-+]?[0-9]{1,3}(?:,[0-9]{3})+$")
 
 
@@ -139,16 +139,17 @@ def _unquoted(raw, ref: str, is_count: bool):
     text = raw.strip()
     if _NUMBER_TEXT.match(text):
         number = float(text)
-        if is_count and re.fullmatch(r"[-+]?[0-9]+", text):
-            number = int(text)
+        if is_count and re.fullmatch(r"[-+]?[0-9]{1,18}", text):
+            number = int(text)      # longer digit strings stay floats: too large for a count
         return number, True, None
     if is_count and _THOUSANDS.match(text):
         return None, False, (f"`{ref}` = `{text}` is not a number: write "
                              f"{text.replace(',', '')}, without the comma")
     comma = _DECIMAL_COMMA.match(text)
     if comma:
+        sign, whole, fraction = comma.groups()
         return None, False, (f"`{ref}` = `{text}` has a decimal comma, which is not a number: "
-                             f"write {comma.group(1) or '0'}.{comma.group(2)}")
+                             f"write {sign}{whole or '0'}.{fraction}")
     return raw, False, None
 
 
