@@ -305,7 +305,7 @@ def test_counts_are_exact():
     item = grade(marking, {"params.total": "20,362"}).items[0]
     assert "write 20362, without the comma" in item.feedback and item.given == "20,362"
     item = grade(marking, {"params.total": '"' + "1" * 5000 + '"'}).items[0]
-    assert item.status == "invalid" and "finite number" in item.feedback    # no int() of 5000 digits
+    assert item.status == "invalid" and "finite number" in item.feedback   # never int() of it
 
 
 # ---- answers the problem does not ask ----------------------------------------------------------

@@ -208,7 +208,8 @@ def test_a_sheet_counted_from_t_0_is_diagnosed_once():
     # Not item by item: no item repeats it as its own slip.
     assert all(i.diagnosis is None for i in result.items)
     wrong = [i for i in result.items if i.status == "wrong"]
-    assert wrong and all("your steps are shifted by one (see the note for the whole sheet)" in i.feedback
+    note = "your steps are shifted by one (see the note for the whole sheet)"
+    assert wrong and all(note in i.feedback
                          and "check the step index" not in i.feedback for i in wrong)
     assert {i.ref for i in result.items if i.status == "missing"} == {"s[3]", "h[3]", "y[3]"}
 

@@ -102,7 +102,7 @@ def _text(doc: Document, key: str, value) -> str | None:
 
 
 def is_blank(raw) -> bool:
-    """Returns whether an answer was left blank: null, empty text, or a list of nothing but blanks."""
+    """Returns whether an answer was left blank: null, empty text, or a list of only blanks."""
     if raw is None:
         return True
     if isinstance(raw, str):

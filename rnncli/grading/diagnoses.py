@@ -127,7 +127,7 @@ class Diagnoser:
         return None
 
     def _explains_most(self, slip: Slip, student_values: dict) -> bool:
-        """Returns whether the slip closely explains more than half of the student's wrong answers."""
+        """Returns whether the slip closely explains over half of the student's wrong answers."""
         wrong = explained = 0
         for key, value in student_values.items():
             asked = self.items_by_key[key]

@@ -323,7 +323,7 @@ class Marking:
 
 
 def _shift_noted(item: GradedItem) -> GradedItem:
-    """Returns a wrong item of a sheet whose steps are shifted: the sheet's note, not its own slip."""
+    """Returns a wrong item of a shifted sheet: it points to the sheet's note, with no slip of its own."""
     feedback = item.feedback.split("; ")[0] + "; your steps are shifted by one (see the note " \
         "for the whole sheet)"
     return dataclasses.replace(item, diagnosis=None, feedback=feedback)
