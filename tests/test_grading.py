@@ -302,6 +302,10 @@ def test_counts_are_exact():
                           ("20,362", "invalid"), ('"20362 params"', "invalid")):
         item = grade(marking, {"params.total": given}).items[0]
         assert item.status == status, given
+    # A value at a step on a problem without numbers is invalid, and the rest is still graded.
+    result = grade(marking, {"params.total": 20361, "h[1]": 0.5, "h[0]": 0.25})
+    assert [i.status for i in result.items] == ["wrong", "invalid", "invalid"]
+    assert result.sheet_diagnosis is None
     item = grade(marking, {"params.total": "20,362"}).items[0]
     assert "write 20362, without the comma" in item.feedback and item.given == "20,362"
     item = grade(marking, {"params.total": '"' + "1" * 5000 + '"'}).items[0]

@@ -162,7 +162,8 @@ class Marking:
                  for item in self.items]
         items.extend(extra)
         sheet = None
-        if written and any(i.status == "wrong" for i in items):
+        # Only where quantities are asked (so the problem has a trace) and something is wrong.
+        if written and self.by_key and any(i.status == "wrong" for i in items):
             from rnncli.grading.step_shift import shifted_steps
 
             sheet, shifted = shifted_steps(self.solution, self.by_key, self.problem, written)
