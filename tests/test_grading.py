@@ -244,6 +244,10 @@ def test_an_invalid_vector_answer_shows_the_list_given():
     item = marking.grade(parse_answers(f"answers:\n  h[1]: {long}\n", "a.yaml")).items[0]
     assert item.given.startswith("[0.0, 0.14285714285714285, ") and item.given.endswith("...")
     assert len(item.given) == 60
+    from rnncli.files.answers import shown
+
+    assert shown([True, None, {"a": 1}, 10 ** 100]) == "[true, null, a mapping, a 101-digit number]"
+    assert shown([[0.5] * 10 ** 6]).endswith("...") and len(shown([[0.5] * 10 ** 6])) == 60
 
 
 def test_blank_answers_are_reported_one_way():
