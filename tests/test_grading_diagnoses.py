@@ -267,7 +267,9 @@ def test_random_wrong_answers_are_not_explained_by_slips_of_method():
     oracle = seed002()
     for _ in range(100):
         answers = {f"{n}[{t}]": round(float(rng.uniform(2, 9)), 4) for n in "shy" for t in (1, 2, 3)}
-        for item in grade(marking, answers).items:
+        result = grade(marking, answers)
+        assert result.sheet_diagnosis is None
+        for item in result.items:
             assert item.status in ("wrong", "follow-through")
             if item.diagnosis:
                 assert item.diagnosis.code == "decimal-point"
