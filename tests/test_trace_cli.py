@@ -229,9 +229,10 @@ def test_check_goes_on_after_a_bad_file(tmp_path):
     result = invoke("check", bad, SEED002, worse)
     assert result.exit_code == 2
     assert result.stdout == f"ok {SEED002}\n"
-    assert result.stderr.splitlines() == [f"Error: {bad}:2: unknown key `bogus`",
-                                          f"Error: {worse}:2: not valid YAML: did not find "
-                                          "expected node content"]
+    # After "not valid YAML: " comes the YAML library's own wording, which versions change.
+    first, second = result.stderr.splitlines()
+    assert first == f"Error: {bad}:2: unknown key `bogus`"
+    assert second.startswith(f"Error: {worse}:2: not valid YAML: ")
 
 
 def test_check_sizes_only_and_symbolic_problems(tmp_path):
