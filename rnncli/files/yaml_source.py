@@ -21,6 +21,7 @@ MAX_DEPTH = 32
 MAX_VALUES = 2_000_000          # scalars and collections, counted after alias expansion
 MAX_SCALAR_CHARS = 10_000
 MAX_INT_CHARS = 1000
+STDIN_NAME = "<stdin>"          # how every message and report names standard input (`-`)
 
 # YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -90,7 +91,7 @@ def read_text(path: str) -> tuple[str, str]:
 
     if path == "-":
         raw = sys.stdin.buffer.read(MAX_BYTES + 1)
-        name = "<stdin>"
+        name = STDIN_NAME
     else:
         name = str(path)
         p = Path(path)
