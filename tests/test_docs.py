@@ -102,3 +102,71 @@ def test_docs_cells_shows_the_equations_rnncli_uses():
         for line in generated.splitlines():
             if line.startswith("- `"):
                 assert line in text, f"docs/cells.md is out of date: {line}"
+
+
+# --- every example of every --help runs as written ---------------------------------------------
+
+def help_examples() -> list[tuple[str, str]]:
+    """Returns (command, example line) for every example that `--help` shows, the
+    continuation lines (ending in a backslash) joined."""
+    found = []
+    for command in [None] + COMMANDS:
+        args = ["--help"] if command is None else [command, "--help"]
+        text = CliRunner().invoke(cli, args).stdout
+        in_block = False
+        pending = ""
+        for line in text.splitlines():
+            stripped = line.strip()
+            if re.fullmatch(r"Examples?:", stripped):
+                in_block = True
+                continue
+            if not in_block:
+                continue
+            if not stripped:
+                in_block = False
+                continue
+            pending += stripped
+            if pending.endswith("\\"):
+                pending = pending[:-1].rstrip() + " "
+                continue
+            found.append((command or "rnncli", pending))
+            pending = ""
+    return found
+
+
+HELP_EXAMPLES = help_examples()
+# Examples that need a program rnncli does not install: skipped, with the reason, where absent.
+NEEDS = {"--render": ("dot", "needs Graphviz's dot to lay the graph out")}
+
+
+def test_every_command_shows_examples_that_the_test_below_runs():
+    shown = {command for command, _ in HELP_EXAMPLES}
+    assert shown == {"rnncli", *COMMANDS}
+    assert all(line.startswith("rnncli ") for _, line in HELP_EXAMPLES)
+
+
+@pytest.mark.parametrize("command, example", HELP_EXAMPLES,
+                         ids=[f"{c}:{e[7:60]}" for c, e in HELP_EXAMPLES])
+def test_every_help_example_runs_as_written(tmp_path, monkeypatch, command, example):
+    """From a copy of the repository's problems/ (so that files the examples write land in
+    a temporary folder), the shell's words and globs as bash would expand them."""
+    import glob
+    import shlex
+
+    for option, (program, reason) in NEEDS.items():
+        if option in example and shutil.which(program) is None:
+            pytest.skip(reason)
+    shutil.copytree(ROOT / "problems", tmp_path / "problems")
+    monkeypatch.chdir(tmp_path)
+    words = []
+    for word in shlex.split(example)[1:]:
+        matches = sorted(glob.glob(word)) if any(c in word for c in "*?[") else []
+        words.extend(matches or [word])
+    result = CliRunner().invoke(cli, words)
+    shown = result.stdout + result.stderr
+    assert "Traceback" not in shown
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
+    # 1 is grade's "points lost"; 2 (an error) never.
+    assert result.exit_code in (0, 1), f"`{example}` exited {result.exit_code}:\n{shown}"
+    assert result.stdout or result.stderr.startswith("wrote ") or Path(words[-1]).is_file()

@@ -55,7 +55,7 @@ def trace(problem, output_format, precision):
 
     \b
     Example:
-      rnncli trace problems/gru-seed003.yaml --format markdown
+      rnncli trace problems/gru-olah-forward.yaml --format markdown
     """
     _show_trace(problem, output_format, precision, lstm_only=False)
 
