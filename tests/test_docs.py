@@ -170,3 +170,74 @@ def test_every_help_example_runs_as_written(tmp_path, monkeypatch, command, exam
     # 1 is grade's "points lost"; 2 (an error) never.
     assert result.exit_code in (0, 1), f"`{example}` exited {result.exit_code}:\n{shown}"
     assert result.stdout or result.stderr.startswith("wrote ") or Path(words[-1]).is_file()
+
+
+# --- the product stands alone ------------------------------------------------------------------
+
+def product_files() -> list[Path]:
+    """Returns every text file a user installs or reads: README, docs/, problems/, rnncli/."""
+    files = [ROOT / "README.md", ROOT / "setup.cfg", ROOT / "pyproject.toml"]
+    for folder in ("docs", "problems", "rnncli"):
+        files += [p for p in sorted((ROOT / folder).rglob("*"))
+                  if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
+    return files
+
+
+def test_product_files_are_found():
+    names = {p.relative_to(ROOT).as_posix() for p in product_files()}
+    assert {"README.md", "docs/file-formats.md", "rnncli/cells/data/lstm/goodfellow.yaml",
+            "problems/lstm-goodfellow-forward.yaml", "rnncli/cli/grade.py"} <= names
+
+
+@pytest.mark.parametrize("word", ["shared/", "seed"])
+def test_nothing_a_user_reads_points_outside_the_repository(word):
+    """Users install rnncli without the material it was made from: no file of the product
+    may point at it (`shared/...`) or speak of it ("seed", "seeds", "seed002")."""
+    hits = []
+    for path in product_files():
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), 1):
+            if word in line.lower():
+                hits.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}")
+    for command in COMMANDS:
+        help_text = CliRunner().invoke(cli, [command, "--help"]).stdout
+        hits += [f"rnncli {command} --help: {line.strip()}" for line in help_text.splitlines()
+                 if word in line.lower()]
+    assert hits == []
+
+
+# The exercise sheets the shipped problems come from, as their `source:` cites them.
+SHEETS = {
+    "Luleå University of Technology, D7047E Advanced Deep Learning, Exercise 4 Theory (2023)",
+    "University of Hildesheim, Deep Learning Exercise Sheet 9 (SoSe 2018)",
+    "Deep Learning, Theoretical Exercises Week 13, Chapter 10 (FS 2024, T. Méndez and G. Schuster)",
+    "CS 280 (Fall 2020, X. He and L. Xu), Quiz 7",
+}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "problems").glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_problems_cite_their_sheet_by_course_and_title(path):
+    import yaml
+
+    source = yaml.safe_load(path.read_text(encoding="utf-8"))["source"]
+    if source.startswith("rnncli's own"):
+        return  # made for rnncli, from no sheet
+    assert any(source.startswith(sheet) for sheet in SHEETS), source
+
+
+def test_the_file_format_reference_names_every_json_schema():
+    """Every `rnncli/<name>@<version>` the code writes is documented in docs/file-formats.md."""
+    code = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "rnncli").rglob("*.py")))
+    schemas = set(re.findall(r"rnncli/[a-z-]+@\d+", code))
+    assert {"rnncli/trace@1", "rnncli/params@1", "rnncli/grade@1"} <= schemas
+    reference = (ROOT / "docs" / "file-formats.md").read_text(encoding="utf-8")
+    assert sorted(s for s in schemas if f"`{s}`" not in reference) == []
+
+
+def test_docs_link_only_to_pages_that_exist():
+    for page in [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" in target:
+                continue
+            assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
