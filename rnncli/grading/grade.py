@@ -1,4 +1,4 @@
-"""Problem + Answers -> `StudentGrade`s and a `GradeReport` that owns the exit code (spec §8).
+"""Problem + Answers -> `StudentGrade`s and a `GradeReport` that owns the exit code.
 
 `Marking` is the instructor's side, computed once per problem: every asked
 item with its reference value, the follow-through and diagnosis machinery.
