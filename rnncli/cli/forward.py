@@ -104,7 +104,7 @@ def check(problems):
 @cli.command()
 @click.argument("name", required=False)
 @click.option("--convention", help="Show one convention of the cell (default: all of them).")
-@format_option(("text", "json", "markdown"))
+@format_option(FORMATS)
 def cells(name, convention, output_format):
     """List the built-in cells, or show one cell's equations and parameters.
 
@@ -115,7 +115,13 @@ def cells(name, convention, output_format):
     """
     from rnncli.cells.catalog import describe_cells, render_cells
 
-    emit(render_cells(describe_cells(name, convention), output_format))
+    described = describe_cells(name, convention)
+    if output_format == "latex":
+        from rnncli.render.cells_latex import render_cells_latex
+
+        emit(render_cells_latex(described))
+    else:
+        emit(render_cells(described, output_format))
 
 
 @cli.command()
