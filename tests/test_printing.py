@@ -282,3 +282,19 @@ def test_rounding_diagnosis_says_one_decimal_in_the_singular():
     assert found.code == "rounding"
     assert found.label == "rounded to 1 decimal too early"
     assert "rounded to 1 decimal:" in feedback and "decimals" not in feedback
+
+
+def test_graph_render_refuses_a_format_and_dot_comments_only_real_delays(tmp_path):
+    from click.testing import CliRunner
+
+    from rnncli.cli import cli
+
+    problem = "problems/two-layer-feedback-graph.yaml"
+    result = CliRunner().invoke(cli, ["graph", problem, "--format", "dot", "--render",
+                                      str(tmp_path / "g.svg")])
+    assert result.exit_code == 2 and "extension" in result.output
+    assert not (tmp_path / "g.svg").exists()
+    unfolded = CliRunner().invoke(cli, ["graph", problem, "--unfold", "2", "--format", "dot"])
+    assert "■" not in unfolded.stdout
+    folded = CliRunner().invoke(cli, ["graph", problem, "--format", "dot"])
+    assert "is a delay of one step" in folded.stdout and "■" in folded.stdout
