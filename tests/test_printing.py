@@ -185,13 +185,17 @@ def terms(tree, sign):
     if tree[0] in ("+", "-"):
         return terms(tree[1], sign) + terms(tree[2], sign if tree[0] == "+" else -sign)
     flipped, term = strip_sign(canonical(tree))
-    return [(-sign if flipped else sign, term)]
+    sign = -sign if flipped else sign
+    if term[0] == "sum":               # a − (b + c) is a − b − c
+        return [(sign * inner, item) for inner, item in term[1]]
+    return [(sign, term)]
 
 
 def strip_sign(tree):
-    """Returns (whether a leading minus was taken off, the term without it)."""
+    """Returns (whether an odd number of leading minus signs was taken off, the term without them)."""
     if tree[0] == "neg":
-        return True, tree[1]
+        flipped, term = strip_sign(tree[1])
+        return not flipped, term
     if tree[0] == "num" and tree[1] < 0:
         return True, ("num", -tree[1])
     if tree[0] in ("·", "⊙", "/", "*", "@"):
@@ -298,3 +302,64 @@ def test_graph_render_refuses_a_format_and_dot_comments_only_real_delays(tmp_pat
     assert "■" not in unfolded.stdout
     folded = CliRunner().invoke(cli, ["graph", problem, "--format", "dot"])
     assert "is a delay of one step" in folded.stdout and "■" in folded.stdout
+
+
+# ---- a narrow terminal ----------------------------------------------------------------------------
+
+NUMBER = re.compile(r"−?\d+(?:\.\d+)?(?:e−?\d+)?")
+
+
+def _terminal_output(render, width: int) -> str:
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    render(Console(file=buffer, width=width, force_terminal=True, no_color=True,
+                   highlight=False, emoji=False, markup=False))
+    return re.sub(r"\x1b\[[0-9;]*m", "", buffer.getvalue())
+
+
+@pytest.mark.parametrize("problem", ["lstm-standard", "gru-olah-forward",
+                                     "two-layer-feedback-numbers", "lstm-goodfellow-forward"])
+def test_a_narrow_terminal_never_splits_a_number(problem):
+    from rnncli.files.problem import load_problem
+    from rnncli.render.text import render_trace_text
+    from rnncli.solve.trace import run_trace
+
+    trace = run_trace(load_problem(f"problems/{problem}.yaml"))
+    wide = _terminal_output(lambda c: render_trace_text(trace, 4, c), 400)
+    narrow = _terminal_output(lambda c: render_trace_text(trace, 4, c), 60)
+    assert all(len(line) <= 60 for line in narrow.splitlines())
+    # Every number of the working is whole in the narrow output, as often as in the wide one.
+    working, _, summary = narrow.partition("Summary")
+    assert sorted(NUMBER.findall(working)) == sorted(NUMBER.findall(wide.partition("Summary")[0]))
+    # Every entry of the summary table is whole, on one line.
+    from rnncli.render.trace import summary_rows
+
+    _, rows = summary_rows(trace, 4)
+    lines = summary.splitlines()
+    for row in rows:
+        for cell in row[1:]:
+            assert any(cell in line for line in lines), cell
+    if problem == "lstm-standard":            # seven vector columns: folded, whole columns
+        assert summary.startswith(" (1 of 3)")
+        assert "│ 1 │ [0.2526, 0.1973]  │ [0.1329, 0.1235]  │" in summary
+
+
+def test_a_narrow_terminal_wraps_count_roles_and_never_cuts_them():
+    from rnncli.render.counts_text import render_count_text
+    from rnncli.solve.count_options import count_request
+
+    count = count_request("problems/lstm-2layer-bidirectional.yaml")
+    narrow = _terminal_output(lambda c: render_count_text(count, c), 60)
+    assert all(len(line) <= 60 for line in narrow.splitlines())
+    assert "…" not in narrow
+    words = " ".join(narrow.split())
+    for row in count.rows:
+        assert row.name in narrow and f"({', '.join(map(str, row.shape))}" in narrow
+        assert all(word in words for word in row.role.split())
+    lines = narrow.splitlines()
+    for row in count.rows:             # a row's first line has its name and its whole count
+        assert any(line.startswith(row.name + " ") and line.rstrip().endswith(f" {row.count}")
+                   for line in lines), row.name

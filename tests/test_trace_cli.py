@@ -122,7 +122,7 @@ def test_markdown_and_latex():
     assert "`" not in markdown.partition("## Equations")[2]      # formulas are math, not code
     latex = ok("trace", SEED002, "--format", "latex")
     assert "\\begin{align*}" in latex and "h^{(1)} &= " in latex
-    assert "\\subsection*{Summary}" in latex and "\\begin{longtable}" in latex
+    assert "\\subsection*{Summary}" in latex and "\\begin{tabular}" in latex
 
 
 @pytest.mark.parametrize("value", ["-1", "16", "x"])

@@ -16,6 +16,8 @@ from rnncli.language.printing.latex import BREAK
 # one unit is about one character of math.
 LINE_WIDTH = 72
 TABLE_WIDTH = 84
+# A table longer than this may not fit one page: it becomes a longtable.
+LONG_TABLE_ROWS = 25
 
 PREAMBLE = (r"\documentclass[a4paper,10pt]{article}", r"\usepackage[margin=2cm]{geometry}",
             r"\usepackage{amsmath}", r"\usepackage{amssymb}", r"\usepackage{longtable}",
@@ -126,7 +128,10 @@ def break_lines(math: str, indent: float = 0.0, width: float = LINE_WIDTH) -> li
     pieces.append(math[start:])
     out, depth = [], 0
     for piece in pieces:
-        text = "\\left." * depth + piece.replace(BREAK, "")
+        text = piece.replace(BREAK, "")
+        if out:
+            # {} makes a leading + or \odot binary, spaced as in the line before.
+            text = "\\left." * depth + "{}" + text
         depth = _open_delimiters(text)
         out.append(text + "\\right." * depth)
     return out
@@ -153,7 +158,7 @@ def align_rows(rows: list[tuple[str, list[str]]]) -> list[str]:
 
 def table(header: list[str], rows: list[list[str]], align: str | list[str] = "l",
           widths: list[float] | None = None) -> list[str]:
-    """Returns one or more longtable environments: whole columns beyond the page go to the next.
+    """Returns one or more tables (tabular, or longtable when long): whole columns beyond the page go to the next.
 
     `header` and `rows` are LaTeX already (text or `$math$`); the first column
     (a step, a name) repeats in every part. `align` is one column type for all
@@ -174,11 +179,17 @@ def table(header: list[str], rows: list[list[str]], align: str | list[str] = "l"
     out = []
     for part in parts:
         columns = [0] + part
-        # longtable breaks across pages and repeats its header on each.
-        out += [r"\begin{longtable}{" + "|".join(aligns[c] for c in columns) + "}",
-                " & ".join(header[c] for c in columns) + r" \\ \hline \endhead"]
-        out += [" & ".join(row[c] for c in columns) + r" \\" for row in rows]
-        out += [r"\end{longtable}", ""]
+        spec = "|".join(aligns[c] for c in columns)
+        head = " & ".join(header[c] for c in columns) + r" \\ \hline"
+        body = [" & ".join(row[c] for c in columns) + r" \\" for row in rows]
+        if len(rows) > LONG_TABLE_ROWS:
+            # longtable breaks across pages and repeats its header on each (a second
+            # pdflatex run aligns its columns from page to page).
+            out += [r"\begin{longtable}{" + spec + "}", head + r" \endhead"] + body
+            out += [r"\end{longtable}", ""]
+        else:
+            out += [r"\begin{tabular}{" + spec + "}", head] + body
+            out += [r"\end{tabular}", r"\medskip", ""]
     return out
 
 
