@@ -103,3 +103,68 @@ def test_a_power_and_a_tiny_value_compile(tmp_path):
     assert r"\left(h^{(0)}\right)^{2}" in text
     assert r"1 \cdot 10^{-300}" in text
     compile_latex(text, tmp_path)
+
+
+def _random_formulas(count: int, values: bool = True) -> list[str]:
+    """Returns `count` random expression trees in LaTeX, breakable, as align* rows would hold them.
+
+    Without `values`, the trees are symbolic (names and numbers), as the
+    equations and unrolled formulas are: a Value inside a concatenation makes
+    it a column vector, whose rows cannot break.
+    """
+    import random
+
+    from rnncli.language.expression import BinOp, Call, Concat, Name, Neg, Number, Step, Value
+    from rnncli.language.printing.latex import LatexPrinter
+
+    rng = random.Random(8)
+
+    def tree(depth: int):
+        if depth == 0 or rng.random() < 0.25:
+            leaves = [Name(rng.choice(["h", "x", "W_f", "h_tilde", "s1"]), rng.randint(0, 2)),
+                      Step("h", rng.randint(-1, 5)), Number(rng.choice([0.5, -2.0, 3.0, 1e-300]))]
+            if values:
+                leaves.append(Value(rng.choice([1e-300, -0.25, 12.5]), rng.random() < 0.5))
+            return rng.choice(leaves)
+        kind = rng.random()
+        if kind < 0.6:
+            return BinOp(rng.choice(["+", "-", "*", "/", "@", "**"]), tree(depth - 1), tree(depth - 1))
+        if kind < 0.75:
+            return Neg(tree(depth - 1))
+        if kind < 0.9:
+            return Call(rng.choice(["sigmoid", "tanh", "relu", "f"]), (tree(depth - 1),))
+        return Concat((tree(depth - 1), tree(depth - 1)))
+
+    printer = LatexPrinter(step=3, breakable=True, constants={"W_f"},
+                           scalar=lambda node: rng.random() < 0.5)
+    return [printer.doprint(tree(6)) for _ in range(count)]
+
+
+def test_random_formulas_have_no_double_superscript():
+    from rnncli.render.latex import BREAK
+
+    for formula in _random_formulas(300):
+        formula = formula.replace(BREAK, "")
+        assert formula.count("{") == formula.count("}")
+        assert formula.count("\\left") == formula.count("\\right")
+        # A superscript group followed at once by another ^ is a LaTeX error.
+        depth, closing = 0, []
+        for i, char in enumerate(formula):
+            if char == "{":
+                depth += 1
+                closing.append(formula[i - 1] == "^")
+            elif char == "}":
+                depth -= 1
+                was_superscript = closing.pop()
+                assert not (was_superscript and formula[i + 1:i + 2] == "^"), formula
+
+
+@pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed")
+def test_random_formulas_compile_and_fit_the_page(tmp_path):
+    from rnncli.render.latex import align_rows, document
+
+    formulas = _random_formulas(120, values=False)
+    rows = [(f"q_{{{i}}}", [formula]) for i, formula in enumerate(formulas)]
+    log = compile_latex(document("Random formulas", align_rows(rows)), tmp_path)
+    overfull = [float(w) for w in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
+    assert all(w <= 1.0 for w in overfull), overfull
