@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from rnncli.language.printing.latex import latex_name
-from rnncli.render.latex import align_rows, document, latex_text, table
+from rnncli.render.latex import align_rows, document, latex_text, table, wrapped
 
 
 def _target(name: str) -> str:
@@ -15,7 +15,7 @@ def render_cells_latex(described) -> str:
     if described and isinstance(described[0], tuple):
         rows = [[r"\texttt{" + latex_text(c) + "}", latex_text(", ".join(conv)), latex_text(s)]
                 for c, conv, s in described]
-        body = table(["cell", "conventions", "summary"], rows, ["l", "p{5cm}", "p{8cm}"],
+        body = table(["cell", "conventions", "summary"], rows, ["l", wrapped("5cm"), wrapped("8cm")],
                      [14, 28, 44])
         return document("Built-in cells", body)
     body = []
@@ -24,6 +24,6 @@ def render_cells_latex(described) -> str:
                  latex_text(info.summary) + r"\\", "Source: " + latex_text(info.source)]
         body += align_rows([(_target(n), [form]) for n, form in info.latex])
         rows = [[f"${latex_name(n)}$", latex_text(s), latex_text(r)] for n, r, s in info.params]
-        body += table(["parameter", "shape", "role"], rows, ["l", "l", "p{9cm}"], [12, 12, 50])
+        body += table(["parameter", "shape", "role"], rows, ["l", "l", wrapped("9cm")], [12, 12, 50])
     title = described[0].cell if described else "Cells"
     return document(f"The {title} cell", body)

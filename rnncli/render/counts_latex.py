@@ -4,7 +4,7 @@ from __future__ import annotations
 from rnncli.language.printing.latex import latex_name
 from rnncli.render.counts import (compare_header, compare_heading, compare_rows, heading_lines,
                                   note_lines, steps_line, table_header, total_lines)
-from rnncli.render.latex import document, latex_text, math_text, table
+from rnncli.render.latex import document, latex_text, math_text, table, wrapped
 
 
 def _rows(count) -> list[list[str]]:
@@ -28,7 +28,7 @@ def render_latex(count, steps=()) -> str:
     body = [latex_text(line) + r"\\" for line in rest] + [r"\medskip", ""]
     header = [latex_text(h) for h in table_header(count)]
     rows = _rows(count)
-    align = ["l", "p{5.5cm}", "l", "l", "r"] + (["l"] if len(header) > 5 else [])
+    align = ["l", wrapped("5.5cm"), "l", "l", "r"] + (["l"] if len(header) > 5 else [])
     body += table(header, rows, align, widths=[12, 40, 10, 24, 7, 12][:len(header)])
     body += [latex_text(line) + r"\\" for line in total_lines(count)]
     body += [latex_text(line) + r"\\" for line in note_lines(count)]

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from rnncli.render.grade import HEADER, heading, not_graded_line, rows, score_line, summary_lines
-from rnncli.render.latex import document, latex_text, table
+from rnncli.render.latex import document, latex_text, table, wrapped
 
-_ALIGN = ["l", "l", "l", "l", "l", "r", "p{6.5cm}"]
-_WIDTHS = [4, 7, 8, 8, 12, 6, 40]
+# The feedback column wraps; together the columns fit one A4 line (latex.TABLE_WIDTH).
+_ALIGN = ["l", "l", "l", "l", "l", "r", wrapped("5.2cm")]
+_WIDTHS = [4, 7, 8, 8, 12, 6, 36]
 
 
 def render_latex(report, precision: int = 4) -> str:

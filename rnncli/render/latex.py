@@ -20,7 +20,8 @@ TABLE_WIDTH = 84
 LONG_TABLE_ROWS = 25
 
 PREAMBLE = (r"\documentclass[a4paper,10pt]{article}", r"\usepackage[margin=2cm]{geometry}",
-            r"\usepackage{amsmath}", r"\usepackage{amssymb}", r"\usepackage{longtable}",
+            r"\usepackage{amsmath}", r"\usepackage{amssymb}", r"\usepackage{array}",
+            r"\usepackage{longtable}",
             r"\setlength{\parindent}{0pt}", r"\allowdisplaybreaks", r"\sloppy")
 
 # Characters of titles and sources that are not ASCII, and how LaTeX writes them.
@@ -28,7 +29,9 @@ _UNICODE = {"σ": r"$\sigma$", "·": r"$\cdot$", "⊙": r"$\odot$", "−": "-", 
             "—": "---", "→": r"$\to$", "←": r"$\leftarrow$", "×": r"$\times$", "≈": r"$\approx$",
             "≤": r"$\leq$", "≥": r"$\geq$", "■": r"$\blacksquare$", "…": r"\ldots{}",
             "‘": "`", "’": "'", "“": "``", "”": "''", "τ": r"$\tau$", "λ": r"$\lambda$",
-            "§": r"\S{}", "α": r"$\alpha$", "β": r"$\beta$", "η": r"$\eta$", "θ": r"$\theta$"}
+            "§": r"\S{}", "±": r"$\pm$", "≠": r"$\neq$", "∞": r"$\infty$", "²": r"$^2$",
+            "μ": r"$\mu$", "ε": r"$\varepsilon$", "Σ": r"$\Sigma$", "∂": r"$\partial$",
+            "α": r"$\alpha$", "β": r"$\beta$", "η": r"$\eta$", "θ": r"$\theta$"}
 _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
             "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
 
@@ -191,6 +194,11 @@ def table(header: list[str], rows: list[list[str]], align: str | list[str] = "l"
             out += [r"\begin{tabular}{" + spec + "}", head] + body
             out += [r"\end{tabular}", r"\medskip", ""]
     return out
+
+
+def wrapped(width: str) -> str:
+    """Returns a table column type of `width` ("5cm") whose text wraps, ragged right."""
+    return r">{\raggedright\arraybackslash}p{" + width + "}"
 
 
 def math_text(formula: str) -> str:

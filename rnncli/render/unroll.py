@@ -93,7 +93,7 @@ def _as_text(ref: str) -> str:
 
 def render_latex(unrolled: Unrolled, precision: int = 4) -> str:
     """Returns a LaTeX document: the formula, then its definitions, broken to fit the page."""
-    from rnncli.render.latex import align_rows, document, latex_text
+    from rnncli.render.latex import align_rows, document
 
     problem = unrolled.problem
     printer = LatexPrinter(precision=precision, scalar=_scalar(unrolled),
