@@ -35,6 +35,8 @@ def commands() -> list[list[str]]:
         level = _level(path)
         if level == "trace":
             runs.append(["trace", str(path)])
+            if "lstm" in path.stem:
+                runs.append(["lstm-trace", str(path)])
             runs.append(["trace", str(path), "--precision", "1"])
         if level in ("trace", "symbolic"):
             quantity_steps = ["--to", "3"] if "five" not in path.stem else ["--to", "5"]
@@ -74,8 +76,11 @@ def compile_latex(text: str, folder: Path) -> str:
 
 
 def test_every_command_with_latex_is_covered():
-    covered = {args[0] for args in RUNS}
-    assert covered == {"trace", "unroll", "count-params", "grade", "cells"}
+    with_latex = {name for name, command in cli.commands.items()
+                  for option in command.params
+                  if option.name == "output_format" and "latex" in getattr(option.type, "choices", ())}
+    assert with_latex == {"trace", "lstm-trace", "unroll", "count-params", "grade", "cells"}
+    assert {args[0] for args in RUNS} == with_latex
 
 
 def test_every_latex_output_is_a_whole_ascii_document():
