@@ -363,3 +363,32 @@ def test_a_narrow_terminal_wraps_count_roles_and_never_cuts_them():
     for row in count.rows:             # a row's first line has its name and its whole count
         assert any(line.startswith(row.name + " ") and line.rstrip().endswith(f" {row.count}")
                    for line in lines), row.name
+
+
+# ---- a read-out the source names --------------------------------------------------------------------
+
+@pytest.mark.parametrize("output", ["softmax", "sigmoid"])
+def test_the_books_read_out_o_is_a_quantity_with_a_summary_column(output):
+    """The Deep Learning book writes o(t) = c + V h(t), ŷ(t) = softmax(o(t)) (eqs 10.8-10.11)."""
+    import numpy as np
+    from reference_cells import readout
+
+    from rnncli.files.problem import parse_problem
+    from rnncli.render.trace import summary_rows
+    from rnncli.solve.trace import run_trace
+
+    params = {"U": [[0.5], [0.2]], "W": [[0.1, 0.2], [0.3, 0.4]], "b": [0, 0.1],
+              "V": [[1, -1], [0.5, 0.5]], "c": [0, 0.2]}
+    text = (f"cell: rnn\nconvention: goodfellow\noutput: {output}\nparams: {params}\n"
+            "inputs: {x: [1, 2]}\n")
+    trace = run_trace(parse_problem(text, "p.yaml"))
+    header, _ = summary_rows(trace, 4)
+    assert header == ["t", "x", "a", "h", "o", "y"]
+    squash = {"softmax": lambda a: np.exp(a) / np.exp(a).sum(),
+              "sigmoid": lambda a: 1 / (1 + np.exp(-a))}[output]
+    for step in trace.steps:
+        o = readout("rnn", "goodfellow", params, step.values["h"])
+        np.testing.assert_allclose(step.values["o"], o, rtol=1e-12)
+        np.testing.assert_allclose(step.values["y"], squash(o), rtol=1e-12)
+    linear = run_trace(parse_problem(text.replace(output, "linear"), "p.yaml"))
+    assert "o" not in linear.steps[0].values       # o would only repeat y
