@@ -392,3 +392,18 @@ def test_the_books_read_out_o_is_a_quantity_with_a_summary_column(output):
         np.testing.assert_allclose(step.values["y"], squash(o), rtol=1e-12)
     linear = run_trace(parse_problem(text.replace(output, "linear"), "p.yaml"))
     assert "o" not in linear.steps[0].values       # o would only repeat y
+
+
+def test_a_constant_equation_prints_once_and_given_numbers_as_written():
+    from click.testing import CliRunner
+
+    from rnncli.cli import cli
+
+    problem = "equations:\n  f: 0\n  k: 0.25\n  h: f + k * x\ninputs: {x: [0.123456]}\n"
+    out = CliRunner().invoke(cli, ["trace", "-", "--precision", "1"], input=problem).stdout
+    assert "  f(1) = 0\n" in out and "  k(1) = 0.25\n" in out
+    assert "  x(1) = 0.123456\n" in out                       # an input, as written
+    assert "h(1) = f(1) + k(1)·x(1) = 0 + 0.25·0.123456 = 3e−2\n" in out
+    assert "│ 1 │ 0.123456 │ 0 │ 0.25 │ 3e−2 │" in out            # the summary too
+    markdown = CliRunner().invoke(cli, ["trace", "-", "--format", "markdown"], input=problem).stdout
+    assert "- $f^{(1)} = 0$\n" in markdown

@@ -5,7 +5,7 @@ from rnncli.language.expression import Value
 from rnncli.language.printing.base import format_given, format_number
 from rnncli.language.printing.latex import LatexPrinter, latex_name
 from rnncli.language.printing.text import TextPrinter
-from rnncli.solve.working import scalar_test, work_trace
+from rnncli.solve.working import constant_quantities, scalar_test, work_trace
 
 MAX_SHOWN_ENTRIES = 8
 
@@ -22,7 +22,8 @@ def chain(printer, worked, value: str | None = None) -> list[str]:
             text = printer.doprint(node)
             if text != forms[-1]:
                 forms.append(text)
-    value = printer.doprint(Value(worked.value)) if value is None else value
+    if value is None:
+        value = printer.doprint(Value(worked.value, worked.constant))
     if value != forms[-1]:
         forms.append(value)
     return forms
@@ -64,7 +65,8 @@ def text_lines(trace, precision: int):
         inputs = ", ".join(f"{name}({step.t}) = {value_text(v, precision, given=True)}"
                            for name, v in step.inputs.items())
         lines = [f"{worked.name}({step.t}) = "
-                 + " = ".join(chain(printer, worked, value_text(worked.value, precision)))
+                 + " = ".join(chain(printer, worked, value_text(worked.value, precision,
+                                                               given=worked.constant)))
                  for worked in step.equations]
         yield step.t, inputs, lines
 
@@ -125,10 +127,11 @@ def summary_names(trace) -> list[str]:
 def summary_rows(trace, precision: int):
     """Returns (header, rows) of the per-step summary table, as text."""
     names = summary_names(trace)
+    given = set(trace.cell.inputs) | constant_quantities(trace.cell)
     rows = []
     for step in trace.steps:
         values = {**step.inputs, **step.values}
-        rows.append([str(step.t)] + [value_text(values[n], precision, given=n in step.inputs)
+        rows.append([str(step.t)] + [value_text(values[n], precision, given=n in given)
                                      for n in names])
     return ["t"] + names, rows
 
@@ -170,11 +173,11 @@ def summary_latex(trace, precision: int):
     names = summary_names(trace)
     header = ["$t$"] + [f"${latex_name(n)}$" for n in names]
     printer = LatexPrinter(precision=precision)
+    given = set(trace.cell.inputs) | constant_quantities(trace.cell)
     rows = []
     for step in trace.steps:
         values = {**step.inputs, **step.values}
-        rows.append([str(step.t)] + [_latex_cell(printer, values[n], n in step.inputs)
-                                     for n in names])
+        rows.append([str(step.t)] + [_latex_cell(printer, values[n], n in given) for n in names])
     return header, rows
 
 

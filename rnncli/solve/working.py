@@ -34,6 +34,7 @@ class WorkedEquation:
     reduced: Node | None        # function arguments worked out, or None when not different
     value: object
     called: Node | None = None  # inner functions' values worked out, or None without any
+    constant: bool = False      # no names: the value is the problem's own number (k = 0.25)
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,17 @@ def scalar_test(shapes: dict):
     return is_scalar
 
 
+def constant_quantities(cell) -> set:
+    """Returns the quantities whose equation is a number (k: 0.25): the problem's own numbers."""
+    return {e.name for e in cell.equations if not any(isinstance(n, Name) for n in walk(e.expr))}
+
+
 def work_trace(trace: Trace) -> tuple:
     """Returns the WorkedStep of every step of a trace."""
     problem, cell = trace.problem, trace.cell
     params = problem.params
     max_lag = max(cell.states.values(), default=0)
+    constants = constant_quantities(cell)
     worked = []
     for index, record in enumerate(trace.steps):
         current = {**params, **record.inputs, **record.values}
@@ -75,7 +82,7 @@ def work_trace(trace: Trace) -> tuple:
             {**params, **(trace.steps[index - k].inputs), **(trace.steps[index - k].values)}
             if index - k >= 0 else {**params, **trace.initial}
             for k in range(1, max_lag + 1)]
-        given_names = set(params) | set(record.inputs)
+        given_names = set(params) | set(record.inputs) | constants
 
         def given(node, index=index):
             return node.name in given_names or (node.lag > 0 and index - node.lag < 0)
@@ -109,7 +116,8 @@ def _work(name, expr, t, current, lagged, value, given) -> WorkedEquation:
     called = _evaluate_calls(expr, current, lagged, given)
     if called is not None and not (small or _all_small(called)):
         called = None
-    return WorkedEquation(name, t, expr, substituted, reduced, value, called)
+    constant = not leaves
+    return WorkedEquation(name, t, expr, substituted, reduced, value, called, constant)
 
 
 def _all_small(node: Node) -> bool:
