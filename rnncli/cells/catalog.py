@@ -15,6 +15,7 @@ class ConventionInfo:
     source: str
     equations: tuple        # (name, text form)
     params: tuple           # (name, role, shape in sizes such as "(H, I)")
+    latex: tuple = ()       # (name, LaTeX form) of each equation
 
 
 def describe_cells(name: str | None, convention: str | None):
@@ -39,10 +40,22 @@ def _info(cell: str, convention: str) -> ConventionInfo:
     problem = Problem(file=spec.path, cell=cell, convention=convention, output="linear",
                       sizes={"input": 2, "hidden": 3, "output": 5})
     built = build_cell(problem, shapes=True, evaluate=False)
+    from rnncli.language.printing.latex import LatexPrinter
+
     printer = TextPrinter(constants=frozenset(built.params))
     equations = tuple((e.name, printer.doprint(e.expr)) for e in built.equations)
+    latex = LatexPrinter(constants=frozenset(built.params))
+    forms = tuple((e.name, latex.doprint(e.expr)) for e in built.equations)
     params = tuple((p, built.role(p), _shape(built.dims[p])) for p in built.params)
-    return ConventionInfo(cell, convention, spec.summary, spec.source, equations, params)
+    return ConventionInfo(cell, convention, spec.summary, spec.source, equations, params, forms)
+
+
+def _latex_target(name: str) -> str:
+    """Returns a quantity at step t in LaTeX: h^{(t)}, {\\tilde{h}}^{(t)}."""
+    from rnncli.language.printing.latex import latex_name
+
+    base = latex_name(name)
+    return f"{{{base}}}^{{(t)}}" if "_" in base or "\\" in base else f"{base}^{{(t)}}"
 
 
 def _shape(dims) -> str:
@@ -52,7 +65,10 @@ def _shape(dims) -> str:
 
 
 def render_cells(described, output_format: str) -> str:
-    """Returns the cells listing or a cell's conventions as text, Markdown or JSON."""
+    """Returns the cells listing or a cell's conventions as text, Markdown or JSON.
+
+    LaTeX is rendered by render/cells_latex.py from the same records.
+    """
     if output_format == "json":
         from rnncli.render.json_document import dumps
 
@@ -78,7 +94,7 @@ def render_cells(described, output_format: str) -> str:
         if markdown:
             out += [f"## {info.cell} ({info.convention})", "", info.summary, "",
                     f"Source: {info.source}", ""]
-            out += [f"- `{n}(t) = {t}`" for n, t in info.equations] + [""]
+            out += [f"- ${_latex_target(n)} = {form}$" for n, form in info.latex] + [""]
             out += ["| parameter | role | shape |", "|---|---|---|"]
             out += [f"| `{n}` | {r} | {s} |" for n, r, s in info.params] + [""]
         else:

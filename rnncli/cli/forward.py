@@ -105,7 +105,7 @@ def check(problems):
 @cli.command()
 @click.argument("name", required=False)
 @click.option("--convention", help="Show one convention of the cell (default: all of them).")
-@format_option(("text", "json", "markdown"))
+@format_option(FORMATS)
 def cells(name, convention, output_format):
     """List the built-in cells, or show one cell's equations and parameters.
 
@@ -116,7 +116,13 @@ def cells(name, convention, output_format):
     """
     from rnncli.cells.catalog import describe_cells, render_cells
 
-    emit(render_cells(describe_cells(name, convention), output_format))
+    described = describe_cells(name, convention)
+    if output_format == "latex":
+        from rnncli.render.cells_latex import render_cells_latex
+
+        emit(render_cells_latex(described))
+    else:
+        emit(render_cells(described, output_format))
 
 
 @cli.command()
@@ -156,8 +162,8 @@ def unroll(problem, to, quantity, depth, use_let, output_format):
 @click.option("--params", "show_params", is_flag=True,
               help="Label each edge with the parameters that multiply its source (U, V, W).")
 @click.option("--format", "output_format", type=click.Choice(("text", "dot", "mermaid", "json")),
-              default="text", show_default=True, help="Output: terminal text, Graphviz DOT, "
-              "Mermaid, JSON.")
+              default=None, help="Output: terminal text (the default), Graphviz DOT, Mermaid, "
+              "JSON. Not with --render, which takes the format from FILE's extension.")
 @click.option("--render", metavar="FILE", type=click.Path(dir_okay=False),
               help="Lay the graph out with Graphviz's dot into FILE.svg, .png or .pdf.")
 def graph(problem, unfold, show_params, output_format, render):
@@ -176,9 +182,12 @@ def graph(problem, unfold, show_params, output_format, render):
     from rnncli.files.problem import load_problem
     from rnncli.render.graph import render_dot, render_file, render_graph
 
+    if render and output_format is not None:
+        raise click.UsageError("--render takes the format from FILE's extension (.svg, .png, "
+                               ".pdf); leave out --format, or write --format without --render")
     built = build_graph(load_problem(problem), unfold, params=show_params)
     if render:
         size = render_file(render_dot(built), render)
         click.echo(f"wrote {render} ({size} bytes)", err=True)
     else:
-        emit(render_graph(built, output_format))
+        emit(render_graph(built, output_format or "text"))

@@ -13,7 +13,7 @@ from rnncli.cli.app import cli, emit, format_option, precision_option
 @click.option("--problem", "problem_path", metavar="PROBLEM", type=click.Path(allow_dash=True),
               help="Grade against this (the instructor's) problem; every answers file's "
                    "`problem:` key is ignored.")
-@format_option()
+@format_option(("text", "json", "markdown", "latex"))
 @precision_option
 @click.option("--csv", "csv_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Write a gradebook: one row per answers file (written atomically).")
@@ -70,6 +70,10 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
 
         single = len(answers) == 1
         emit(dumps(grade_document(report.results[0]) if single else grades_document(report)))
+    elif output_format == "latex":
+        from rnncli.render.grade_latex import render_latex
+
+        emit(render_latex(report, precision))
     elif output_format == "markdown":
         from rnncli.render.grade import render_markdown
 

@@ -6,6 +6,7 @@ from `table_rows` here, so text and Markdown always show the same things.
 from __future__ import annotations
 
 from rnncli.render.headings import INPUTS_BY_NAME_KEY, inputs_by_name_line
+from rnncli.render.latex import math_text
 from rnncli.solve.counting import ParamCount
 
 COUNT_SCHEMA = "rnncli/params@1"
@@ -125,7 +126,9 @@ def render_markdown(count: ParamCount, steps=()) -> str:
     lines.append("|" + "|".join("---:" if h == "count" else "---" for h in header) + "|")
     for kind, cells in table_rows(count):
         if kind == "row":
-            cells = [f"`{cells[0]}`"] + [_markdown_cell(c) for c in cells[1:]]
+            # The formula is math, as every formula in rnncli's Markdown.
+            cells = ([f"`{cells[0]}`"] + [_markdown_cell(c) for c in cells[1:3]]
+                     + [f"${math_text(cells[3])}$"] + [_markdown_cell(c) for c in cells[4:]])
         else:
             cells = [f"*{c}*" if c else "" for c in cells]
         lines.append("| " + " | ".join(cells) + " |")
