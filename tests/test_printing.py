@@ -410,3 +410,12 @@ def test_a_constant_equation_prints_once_and_given_numbers_as_written():
     assert "│ 1 │ 0.123456 │ 0 │ 0.25 │ 3e−2 │" in out            # the summary too
     markdown = CliRunner().invoke(cli, ["trace", "-", "--format", "markdown"], input=problem).stdout
     assert "- $f^{(1)} = 0$\n" in markdown
+
+
+def test_latex_text_keeps_accents_and_never_drops_a_letter():
+    from rnncli.render.latex import latex_text
+
+    # A source line of the GRU sheet (h̃ is h and a combining tilde) and a course name.
+    assert latex_text("h̃ = tanh(W·[r*h, x])") == r"\~{h} = tanh(W$\cdot$[r*h, x])"
+    assert latex_text("Luleå, Méndez, Gödel") == r"Lule\r{a}, M\'{e}ndez, G\"{o}del"
+    assert latex_text("a ≠ b ± 1") == r"a $\neq$ b $\pm$ 1"

@@ -38,7 +38,7 @@ _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": 
 
 def latex_text(text: str) -> str:
     """Returns plain text (a title, a role) escaped for LaTeX's text mode, ASCII only."""
-    out = []
+    out: list[str] = []
     for char in " ".join(str(text).split()):
         if char in _SPECIAL:
             out.append(_SPECIAL[char])
@@ -47,11 +47,19 @@ def latex_text(text: str) -> str:
         elif ord(char) < 128:
             out.append(char)
         else:
-            # h̃ -> h, é -> e: pdflatex has no glyph for most characters beyond ASCII.
-            plain = "".join(c for c in unicodedata.normalize("NFKD", char)
-                            if not unicodedata.combining(c) and ord(c) < 128)
-            out.append(plain or "?")
+            # é and h̃ are a letter and a combining accent, which LaTeX's accent commands put
+            # back (\'{e}, \~{h}); other characters beyond ASCII have no glyph in pdflatex.
+            for part in unicodedata.normalize("NFKD", char):
+                if unicodedata.combining(part):
+                    if part in _ACCENTS and out and len(out[-1]) == 1 and out[-1].isalpha():
+                        out[-1] = _ACCENTS[part] + "{" + out[-1] + "}"
+                else:
+                    out.append(part if ord(part) < 128 else "?")
     return "".join(out)
+
+
+_ACCENTS = {"\u0300": "\\`", "\u0301": "\\'", "\u0302": "\\^", "\u0303": "\\~",
+            "\u0308": '\\"', "\u0304": "\\=", "\u0327": "\\c", "\u030c": "\\v", "\u030a": "\\r"}
 
 
 def document(title: str | None, body: list[str], source: str | None = None) -> str:
