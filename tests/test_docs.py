@@ -94,7 +94,8 @@ def test_docs_cells_lists_every_convention():
 
 def test_docs_cells_shows_the_equations_rnncli_uses():
     from rnncli.cells.builtin import cell_names
-    from rnncli.cells.catalog import describe_cells, render_cells
+    from rnncli.cells.catalog import describe_cells
+    from rnncli.render.cells import render_cells
 
     text = (ROOT / "docs" / "cells.md").read_text(encoding="utf-8")
     for cell in cell_names():

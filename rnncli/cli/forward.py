@@ -114,7 +114,8 @@ def cells(name, convention, output_format):
       rnncli cells
       rnncli cells gru --convention pytorch
     """
-    from rnncli.cells.catalog import describe_cells, render_cells
+    from rnncli.cells.catalog import describe_cells
+    from rnncli.render.cells import render_cells
 
     described = describe_cells(name, convention)
     if output_format == "latex":

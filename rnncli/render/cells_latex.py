@@ -1,13 +1,8 @@
 """`rnncli cells --format latex`: the built-in cells, or one cell's equations and parameters."""
 from __future__ import annotations
 
-from rnncli.language.printing.latex import latex_name
+from rnncli.render.cells import step_t_latex as _target
 from rnncli.render.latex import align_rows, document, latex_text, table, wrapped
-
-
-def _target(name: str) -> str:
-    base = latex_name(name)
-    return f"{{{base}}}^{{(t)}}" if "_" in base else f"{base}^{{(t)}}"
 
 
 def render_cells_latex(described) -> str:
