@@ -1,6 +1,7 @@
 """`rnncli cells --format latex`: the built-in cells, or one cell's equations and parameters."""
 from __future__ import annotations
 
+from rnncli.language.printing.latex import latex_name
 from rnncli.render.cells import step_t_latex as _target
 from rnncli.render.latex import align_rows, document, latex_text, table, wrapped
 
