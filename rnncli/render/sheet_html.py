@@ -1,0 +1,122 @@
+"""Sheet -> one self-contained HTML file: MathML formulas, inline SVG figures, a print stylesheet.
+
+No script, no font, no network: a browser draws MathML natively. The markup is
+XHTML-compatible (every element closed, every attribute quoted), so an XML
+parser reads it too (tests do).
+"""
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from rnncli.language.printing.mathml import MathmlPrinter, math as math_element
+from rnncli.render.drawing import to_svg
+from rnncli.render.sheet_blocks import (Boxed, Code, Equations, Figure, Heading, Math, Paragraph,
+                                        Table, key_table, sheet_blocks)
+from rnncli.render.sheet_markdown import chain_texts
+
+STYLE = """
+.rnncli-sheet { font-family: "Latin Modern Roman", "Cambria", Georgia, serif; max-width: 52em;
+  margin: 2em auto; padding: 0 1em; line-height: 1.45; color: #111; }
+.rnncli-sheet h1, .rnncli-sheet h2, .rnncli-sheet h3, .rnncli-sheet h4 { font-family: Helvetica, Arial, sans-serif; }
+.rnncli-sheet h2 { border-bottom: 1px solid #999; padding-bottom: .2em; margin-top: 2em; }
+.rnncli-sheet .eq { overflow-x: auto; margin: .35em 0 .35em 1.5em; }
+.rnncli-sheet table { border-collapse: collapse; margin: .6em 0; }
+.rnncli-sheet th, .rnncli-sheet td { border-bottom: 1px solid #ccc; padding: .2em .7em; text-align: left; vertical-align: top; }
+.rnncli-sheet td.r { text-align: right; }
+.rnncli-sheet .answer { margin: .3em 0 .3em 1.5em; }
+.rnncli-sheet .box { display: inline-block; border: 1.5px solid #111; padding: .1em .5em; }
+.rnncli-sheet figure { margin: 1em 0; }
+.rnncli-sheet figcaption { font-style: italic; font-size: .92em; }
+.rnncli-sheet code { font-family: "DejaVu Sans Mono", monospace; font-size: .9em; }
+.rnncli-sheet svg { max-width: 100%; height: auto; }
+@media print {
+  .rnncli-sheet { max-width: none; margin: 0; font-size: 10.5pt; }
+  .rnncli-sheet h2 { page-break-before: auto; page-break-after: avoid; }
+  .rnncli-sheet h3, .rnncli-sheet h4 { page-break-after: avoid; }
+  .rnncli-sheet figure, .rnncli-sheet table, .rnncli-sheet .eq { page-break-inside: avoid; }
+  .rnncli-sheet .eq { overflow: visible; }
+}
+@page { size: A4; margin: 18mm; }
+"""
+
+
+class HtmlWriter:
+    def __init__(self, precision: int = 4):
+        self.precision = precision
+
+    def content(self, math: Math) -> str:
+        return MathmlPrinter(step=math.step, precision=self.precision, scalar=math.scalar,
+                             constants=math.constants).doprint(math.node)
+
+    def math(self, math: Math, display: bool = False) -> str:
+        return math_element(self.content(math), display)
+
+    def runs(self, runs) -> str:
+        return "".join(self.math(r) if isinstance(r, Math) else escape(r) for r in runs)
+
+    def cell(self, value) -> str:
+        return self.math(value) if isinstance(value, Math) else escape(str(value))
+
+    def block(self, block) -> str:
+        if isinstance(block, Heading):
+            return f"<h{block.level}>{escape(block.text)}</h{block.level}>"
+        if isinstance(block, Paragraph):
+            return f"<p>{self.runs(block.runs)}</p>"
+        if isinstance(block, Equations):
+            rows = []
+            for row in block.rows:
+                texts = chain_texts(row, self.content)
+                rows.append('<div class="eq">' + math_element("<mo>=</mo>".join(
+                    f"<mrow>{t}</mrow>" for t in texts), True) + "</div>")
+            return "\n".join(rows)
+        if isinstance(block, Table):
+            head = "".join(f"<th>{escape(h)}</th>" for h in block.header)
+            body = []
+            for row in block.rows:
+                cells = []
+                for i, value in enumerate(row):
+                    right = i < len(block.align) and block.align[i] == "r"
+                    opening = '<td class="r">' if right else "<td>"
+                    cells.append(f"{opening}{self.cell(value)}</td>")
+                body.append("<tr>" + "".join(cells) + "</tr>")
+            return (f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(body)
+                    + "\n</tbody></table>")
+        if isinstance(block, Figure):
+            return (f"<figure>{to_svg(block.drawing).rstrip()}"
+                    f"<figcaption>{escape(block.caption)}</figcaption></figure>")
+        if isinstance(block, Boxed):
+            value = (self.math(block.value) if isinstance(block.value, Math)
+                     else escape(block.value))
+            return (f'<p class="answer"><code>{escape(block.ref)}</code>: '
+                    f'<span class="box">{value}</span></p>')
+        if isinstance(block, Code):
+            return f"<pre><code>{escape(block.text)}</code></pre>"
+        raise TypeError(block)
+
+
+def _document(title: str, body: list, fragment: bool) -> str:
+    inner = "\n".join(body)
+    if fragment:
+        return f'<div class="rnncli-sheet"><style>{STYLE}</style>\n{inner}\n</div>\n'
+    return ("<!DOCTYPE html>\n"
+            '<html xmlns="http://www.w3.org/1999/xhtml" lang="en">\n<head>\n'
+            '<meta charset="utf-8"/>\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1"/>\n'
+            f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
+            f'<body>\n<main class="rnncli-sheet">\n{inner}\n</main>\n</body>\n</html>\n')
+
+
+def render_html(sheet, precision: int = 4, fragment: bool = False, key: bool = True) -> str:
+    """Returns the sheet as a complete HTML document (or a <div> for notebooks when `fragment`)."""
+    writer = HtmlWriter(precision)
+    blocks = sheet_blocks(sheet, precision, key)
+    body = [f"<h1>{escape(blocks.title)}</h1>"] + [writer.block(b) for b in blocks.body]
+    return _document(blocks.title, body, fragment)
+
+
+def render_key_html(sheet, precision: int = 4) -> str:
+    """Returns the answer key alone as an HTML document."""
+    writer = HtmlWriter(precision)
+    title = f"Answer key: {sheet.title}"
+    return _document(title, [f"<h1>{escape(title)}</h1>",
+                             writer.block(key_table(sheet, precision))], False)
