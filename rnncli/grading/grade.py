@@ -20,6 +20,7 @@ from rnncli.errors import ProblemError, RnncliError
 from rnncli.files.problem import Problem, load_problem
 from rnncli.grading.questions import AskedItem, asked_items
 from rnncli.solve.references import Reference, Solution, parse_reference
+from rnncli.solve.sheet_references import HAND_GRADED
 from rnncli.grading.tolerances import allowed, describe, failing_entries, number, within
 
 STATUSES = ("correct", "follow-through", "wrong", "missing", "invalid")
@@ -101,7 +102,9 @@ class Marking:
     def __init__(self, problem: Problem):
         self.problem = problem
         self.solution = Solution(problem)
-        self.items = asked_items(problem, self.solution)
+        # Drawn answers (graph, plot) are on the solution sheet but graded by hand.
+        self.items = tuple(i for i in asked_items(problem, self.solution)
+                           if i.ref.kind not in HAND_GRADED)
         if not self.items:
             raise ProblemError("the problem asks no questions; add a `questions:` block "
                                "(docs/grading.md)", file=problem.file, line=1)
@@ -139,7 +142,9 @@ class Marking:
             ref = str(item.ref)
             if ref in given:
                 raw, line, problem = given[ref]
-                if problem is None:
+                if problem is None and item.ref.kind == "unroll":
+                    value = raw          # a formula: graded by evaluation (grading/formula_answers.py)
+                elif problem is None:
                     value, problem = check_value(item, raw, answers.file)
                 else:
                     value = None
@@ -223,6 +228,10 @@ class Marking:
         if problem is not None:
             return GradedItem(given=shown(raw), status="invalid", points=0.0, feedback=problem,
                               line=line, **base)
+        if item.ref.kind == "unroll":
+            from rnncli.grading.formula_answers import mark_formula
+
+            return mark_formula(GradedItem, item, raw, line, base)
         if item.is_count:
             difference = value - item.expected
             if value == item.expected:
