@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+
+from rnncli.display import Displayable
 from functools import cached_property
 from typing import Any
 
@@ -70,7 +72,7 @@ class StudentGrade:
 
 
 @dataclass(frozen=True)
-class GradeReport:
+class GradeReport(Displayable):
     problem: str | None          # the instructor's problem (--problem), None in self-check mode
     results: tuple               # StudentGrade, in the order the files were given
 

@@ -10,7 +10,7 @@ import math
 from rnncli.render.drawing import Circle, Drawing, Line, Text, text_width
 from rnncli.solve.series import Chart
 
-WIDTH, HEIGHT = 480.0, 300.0
+WIDTH, HEIGHT = 560.0, 340.0
 LEFT, RIGHT, TOP, BOTTOM = 58.0, 16.0, 30.0, 44.0
 DASHES = ((), (6, 3), (1.5, 2.5), (7, 3, 1.5, 3), (3, 2), (10, 3))
 MARKERS = ("circle", "square", "triangle", "diamond", "down", "cross")

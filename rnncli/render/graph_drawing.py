@@ -58,7 +58,7 @@ def positions(graph: Graph) -> dict:
         for layer, nodes in rows.items():
             offset = (widest - len(nodes)) * COLUMN_GAP * 1.4 / 2
             for i, node in enumerate(nodes):
-                where[node.id] = (MARGIN + RADIUS + offset + i * COLUMN_GAP * 1.4,
+                where[node.id] = (MARGIN + RADIUS * 4 + offset + i * COLUMN_GAP * 1.4,
                                   MARGIN + RADIUS + (top - layer) * LAYER_GAP)
         return where
     columns = {t: i + 1 for i, t in enumerate(graph.steps)}
@@ -103,6 +103,18 @@ def _square(center: tuple, size: float = 5.0) -> Line:
                  (x - size, y + size)), 0.5, closed=True, fill=0.0)
 
 
+def _self_loop(center: tuple, label: str) -> list:
+    """Returns a delay loop from a node back to itself, on its left, with its square and label."""
+    x, y = center
+    a, b = (x - RADIUS * 0.7, y + RADIUS * 0.7), (x - RADIUS * 0.7, y - RADIUS * 0.7)
+    items = [Curve(a, (x - RADIUS * 4.2, y), b, 1.0), _arrowhead(b, (x - RADIUS * 2, y - RADIUS))]
+    mid = (x - RADIUS * 2.45, y)
+    items.append(_square(mid))
+    if label:
+        items.append(Text((mid[0] - 8, mid[1] - 6), label, 8, "end"))
+    return items
+
+
 def draw_graph(graph: Graph) -> Drawing:
     """Returns the graph as a Drawing: circles for quantities, grey for inputs, dashed for initial values."""
     where = positions(graph)
@@ -116,26 +128,24 @@ def draw_graph(graph: Graph) -> Drawing:
         start, end = where[edge.source], where[edge.target]
         label = " ".join(edge.params)
         if edge.source == edge.target:
-            x, y = start
-            a, b = (x + RADIUS * 0.7, y - RADIUS * 0.7), (x + RADIUS * 0.7, y + RADIUS * 0.7)
-            control = (x + RADIUS * 4.2, y)
-            items += [Curve(a, control, b, 1.0), _arrowhead(b, (x + RADIUS * 2, y + RADIUS))]
-            mid = (x + RADIUS * 2.45, y)
-            items.append(_square(mid))
-            if label:
-                items.append(Text((mid[0] + 8, mid[1] - 6), label, 8))
+            items += _self_loop(start, label)
             continue
         key = frozenset((edge.source, edge.target))
         index = drawn[key] = drawn.get(key, -1) + 1
         dx, dy = end[0] - start[0], end[1] - start[1]
         length = math.hypot(dx, dy) or 1.0
-        skips = abs(dy) > LAYER_GAP * 1.2 and abs(dx) < 1
+        vertical = abs(dx) < 1
+        skips = abs(dy) > LAYER_GAP * 1.2 and vertical
         bend = 0.0
-        if edge.delay or skips or pair_count[key] > 1:
-            bend = 0.28 * length if skips else 0.22 * length
-            bend *= 1 if index % 2 == 0 else -1
-            if edge.delay and dy > 0:
-                bend = -bend
+        # Which way an edge bows, seen along its direction (positive: to its left).
+        if vertical and edge.delay:
+            bend = -0.45 * length           # down the column, on the right of it
+        elif skips:
+            # Up the column past a layer, on the left: beyond the delay loops when folded,
+            # between the columns when unfolded.
+            bend = -(0.3 if not graph.unfolded else 0.16) * length
+        elif edge.delay or pair_count[key] > 1:
+            bend = (0.22 if index % 2 == 0 else -0.22) * length
         normal = (-dy / length, dx / length)
         mid = ((start[0] + end[0]) / 2 + normal[0] * bend, (start[1] + end[1]) / 2 + normal[1] * bend)
         a, b = _on_circle(start, mid), _on_circle(end, mid)
@@ -148,7 +158,9 @@ def draw_graph(graph: Graph) -> Drawing:
         if edge.delay:
             items.append(_square(mid))
         if label:
-            items.append(Text((mid[0] + 7, mid[1] - 4), label, 8))
+            side = 1 if mid[0] >= (start[0] + end[0]) / 2 else -1
+            items.append(Text((mid[0] + side * 8, mid[1] + 3), label, 8,
+                              "start" if side > 0 else "end"))
     for node in graph.nodes:
         x, y = where[node.id]
         fill = {"input": 0.88}.get(node.kind, 1.0)

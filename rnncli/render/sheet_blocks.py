@@ -95,7 +95,8 @@ def sheet_blocks(sheet: Sheet, precision: int = 4, key: bool = True) -> Blocks:
 def problem_blocks(sp: SheetProblem, numbered: bool) -> list:
     problem = sp.problem
     title = " ".join((problem.title or f"Problem {sp.number}").split())
-    out: list = [Heading(2, f"Problem {sp.number}: {title}" if numbered else title)]
+    # One problem: the sheet's own title is the problem's, so no second heading.
+    out: list = [Heading(2, f"Problem {sp.number}: {title}")] if numbered else []
     if problem.source:
         out.append(Paragraph(("Source: " + " ".join(problem.source.split()),)))
     out += network_blocks(sp)
@@ -103,7 +104,8 @@ def problem_blocks(sp: SheetProblem, numbered: bool) -> list:
         out.append(Paragraph(("The problem asks no questions; these are the things rnncli "
                               "computes for it.",)))
     for question in sp.questions:
-        points = "" if sp.generated else f" ({_points(question.points)} points)"
+        points = "" if sp.generated else (
+            f" ({_points(question.points)} point{'' if question.points == 1 else 's'})")
         out.append(Heading(3, f"Question {question.id}{points}"))
         if question.text:
             out.append(Paragraph((" ".join(question.text.split()),)))
@@ -133,7 +135,13 @@ def network_blocks(sp: SheetProblem) -> list:
         sizes = [f"{n}: {_shape(cell.shapes[n])}" for n in list(cell.inputs) + list(cell.quantities)
                  if n in cell.shapes]
         out.append(Paragraph(("Sizes: " + ", ".join(sizes) + ".",)))
-    if problem.params:
+    import numpy as np
+
+    if problem.params and all(np.ndim(v) == 0 for v in problem.params.values()):
+        out.append(Paragraph(("Parameters: ",) + _joined(
+            [(Math(Name(n), constants=frozenset([n])), _math_value(v))
+             for n, v in problem.params.items()])))
+    elif problem.params:
         out.append(Table(("parameter", "value"), tuple(
             (Math(Name(n), constants=frozenset([n])), _math_value(v))
             for n, v in problem.params.items()), ("l", "l")))
@@ -176,9 +184,9 @@ def trace_blocks(sp: SheetProblem, part: Part, name: str) -> list:
     trace = part.result
     scalar, constants = _scalar(trace.cell), frozenset(trace.cell.params)
     worked = {w.t: w for w in _worked(trace, work_trace)}
-    shown = set(part.quantities)
     out: list = []
-    for t in part.steps:
+    for t, names in part.steps:
+        shown = set(names)
         step = worked[t]
         out.append(Heading(4, f"Step t = {t}"))
         if step.inputs:
@@ -304,7 +312,8 @@ def key_rows(sheet: Sheet, precision: int = 4) -> list:
             tolerance = "graded by hand"
         else:
             tolerance = describe(answer.tolerance)
-        rows.append((str(number), answer.question, str(answer.ref), answer_value(sp, answer),
+        value = "a drawing" if kind in ("graph", "plot") else answer_value(sp, answer)
+        rows.append((str(number), answer.question, str(answer.ref), value,
                      tolerance, _points(answer.points)))
     return rows
 

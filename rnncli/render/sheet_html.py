@@ -6,6 +6,7 @@ parser reads it too (tests do).
 """
 from __future__ import annotations
 
+import re
 from xml.sax.saxutils import escape
 
 from rnncli.language.printing.mathml import MathmlPrinter, math as math_element
@@ -20,6 +21,8 @@ STYLE = """
 .rnncli-sheet h1, .rnncli-sheet h2, .rnncli-sheet h3, .rnncli-sheet h4 { font-family: Helvetica, Arial, sans-serif; }
 .rnncli-sheet h2 { border-bottom: 1px solid #999; padding-bottom: .2em; margin-top: 2em; }
 .rnncli-sheet .eq { overflow-x: auto; margin: .35em 0 .35em 1.5em; }
+.rnncli-sheet mtd.lhs { text-align: right; padding-right: 0; }
+.rnncli-sheet mtd.rhs { text-align: left; padding-left: 0; }
 .rnncli-sheet table { border-collapse: collapse; margin: .6em 0; }
 .rnncli-sheet th, .rnncli-sheet td { border-bottom: 1px solid #ccc; padding: .2em .7em; text-align: left; vertical-align: top; }
 .rnncli-sheet td.r { text-align: right; }
@@ -40,6 +43,14 @@ STYLE = """
 """
 
 
+LONG_CHAIN = 70      # visible characters beyond which a chain of working is set one form per line
+
+
+def _visible(mathml: str) -> int:
+    """Returns about how many characters a MathML fragment shows."""
+    return len(re.sub(r"<[^>]+>", "", mathml))
+
+
 class HtmlWriter:
     def __init__(self, precision: int = 4):
         self.precision = precision
@@ -50,6 +61,17 @@ class HtmlWriter:
 
     def math(self, math: Math, display: bool = False) -> str:
         return math_element(self.content(math), display)
+
+    def chain(self, row: tuple) -> str:
+        """Returns target = form = ... as one display formula; a long chain one form per line, aligned at =."""
+        texts = chain_texts(row, self.content)
+        if len(texts) < 3 or sum(_visible(t) for t in texts) <= LONG_CHAIN:
+            return math_element("<mo>=</mo>".join(f"<mrow>{t}</mrow>" for t in texts),
+                                displaystyle=True)
+        cells = [(texts[0], texts[1])] + [("", t) for t in texts[2:]]
+        body = "".join(f'<mtr><mtd class="lhs"><mrow>{a}</mrow></mtd>'
+                       f'<mtd class="rhs"><mrow><mo>=</mo>{b}</mrow></mtd></mtr>' for a, b in cells)
+        return math_element(f"<mtable>{body}</mtable>", displaystyle=True)
 
     def runs(self, runs) -> str:
         return "".join(self.math(r) if isinstance(r, Math) else escape(r) for r in runs)
@@ -63,12 +85,7 @@ class HtmlWriter:
         if isinstance(block, Paragraph):
             return f"<p>{self.runs(block.runs)}</p>"
         if isinstance(block, Equations):
-            rows = []
-            for row in block.rows:
-                texts = chain_texts(row, self.content)
-                rows.append('<div class="eq">' + math_element("<mo>=</mo>".join(
-                    f"<mrow>{t}</mrow>" for t in texts), True) + "</div>")
-            return "\n".join(rows)
+            return "\n".join('<div class="eq">' + self.chain(row) + "</div>" for row in block.rows)
         if isinstance(block, Table):
             head = "".join(f"<th>{escape(h)}</th>" for h in block.header)
             body = []

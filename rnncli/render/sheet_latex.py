@@ -71,7 +71,7 @@ class LatexWriter:
         if isinstance(block, Table):
             spec = "".join(a if a in "lr" else "l" for a in block.align) or "l" * len(block.header)
             if "tolerance" in block.header:      # the key: formulas wrap in a paragraph column
-                spec = "rllp{6.2cm}p{3.2cm}r"
+                spec = "rllp{5.8cm}p{3.0cm}r"
             lines = [r"\begin{center}\small", f"\\begin{{tabular}}{{{spec}}}", r"\toprule",
                      " & ".join(escape_text(h) for h in block.header) + r" \\", r"\midrule"]
             lines += [" & ".join(self.cell(c, "tolerance" in block.header) for c in row) + r" \\"

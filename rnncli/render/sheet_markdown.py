@@ -70,7 +70,7 @@ class MarkdownWriter:
         if isinstance(block, Boxed):
             value = (f"$\\boxed{{{latex_of(block.value, self.precision)}}}$"
                      if isinstance(block.value, Math) else f"**{block.value}**")
-            return [f"- `{block.ref}`: {value}", ""]
+            return [f"- `{block.ref}`: {value}"]
         if isinstance(block, Code):
             return ["```text", block.text.rstrip("\n"), "```", ""]
         raise TypeError(block)
@@ -89,6 +89,8 @@ def render_markdown_files(sheet, precision: int = 4, stem: str = "sheet",
     blocks = sheet_blocks(sheet, precision, key)
     lines = [f"# {blocks.title}", ""]
     for block in blocks.body:
+        if lines[-1] != "" and not isinstance(block, Boxed):
+            lines.append("")       # a list of boxed answers ends before the next block
         lines += writer.block(block)
     return "\n".join(lines).rstrip("\n") + "\n", writer.files
 

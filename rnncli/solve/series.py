@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnncli.display import Displayable
+
 
 @dataclass(frozen=True)
 class Series:
@@ -16,7 +18,7 @@ class Series:
 
 
 @dataclass(frozen=True)
-class Chart:
+class Chart(Displayable):
     """What one plot shows: its title, axis labels and lines."""
 
     title: str

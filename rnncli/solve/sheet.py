@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnncli.display import Displayable
 from rnncli.files.problem import Problem, Question, load_problem, problem_level
 from rnncli.solve.references import Reference, Solution
 
@@ -25,8 +26,8 @@ class Part:
     kind: str           # "trace", "counts", "unroll", "graph", "plot", or a registered kind
     result: object      # Trace, ParamCount, Unrolled, Graph, Chart, ...
     refs: tuple         # the references this part answers
-    quantities: tuple = ()   # trace: the quantities shown (asked, and those they need)
-    steps: tuple = ()        # trace: the steps shown
+    quantities: tuple = ()   # trace: the quantities shown at some step (asked, and those they need)
+    steps: tuple = ()        # trace: (t, quantities shown at step t), for every step shown
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class SheetProblem:
 
 
 @dataclass(frozen=True)
-class Sheet:
+class Sheet(Displayable):
     problems: tuple      # SheetProblem, numbered in the order given
 
     @property
@@ -70,21 +71,6 @@ class Sheet:
     def title(self) -> str:
         titles = [p.problem.title for p in self.problems if p.problem.title]
         return " · ".join(titles) if titles else "Solution sheet"
-
-    def _repr_html_(self) -> str:
-        from rnncli.render.sheet_html import render_html
-
-        return render_html(self, fragment=True)
-
-    def _repr_markdown_(self) -> str:
-        from rnncli.render.sheet_markdown import render_markdown
-
-        return render_markdown(self, inline_figures=True)
-
-    def _repr_latex_(self) -> str:
-        from rnncli.render.sheet_latex import render_latex_body
-
-        return render_latex_body(self)
 
 
 def build_sheet(problems, precision: int = 4) -> Sheet:
@@ -140,29 +126,34 @@ def _parts(solution: Solution, cell, refs: list) -> tuple:
     return tuple(parts)
 
 
-def needed_quantities(cell, asked) -> tuple:
-    """Returns the asked quantities and every quantity they read, in evaluation order."""
+def needed_at_steps(cell, asked: list, first: int) -> tuple:
+    """Returns ((t, quantities), ...): at each step, what the asked (name, step) pairs read.
+
+    A quantity read at t-k is needed at step t-k, down to the first step;
+    values before it are initial values, shown with the network.
+    """
     from rnncli.language.expression import names
 
-    wanted = set(asked)
-    stack = list(asked)
+    needed: dict[int, set] = {}
+    stack = [(name, t) for name, t in asked if name in cell.quantities]
+    for name, t in stack:
+        needed.setdefault(t, set()).add(name)
     while stack:
-        name = stack.pop()
-        if name not in cell.quantities:
-            continue
+        name, t = stack.pop()
         for node in names(cell.equation(name).expr):
-            if node.name in cell.quantities and node.name not in wanted:
-                wanted.add(node.name)
-                stack.append(node.name)
-    return tuple(q for q in cell.quantities if q in wanted)
+            at = t - node.lag
+            if node.name in cell.quantities and at >= first and node.name not in needed.get(at, ()):
+                needed.setdefault(at, set()).add(node.name)
+                stack.append((node.name, at))
+    return tuple((t, tuple(q for q in cell.quantities if q in needed[t])) for t in sorted(needed))
 
 
 def _trace_part(solution, cell, refs):
     trace = solution.trace
-    asked = [r.name for r in refs if r.name in cell.quantities]
-    last = max(r.step for r in refs)
-    steps = tuple(t for t in solution.steps() if t <= last)
-    return [Part("trace", trace, tuple(refs), needed_quantities(cell, asked), steps)]
+    steps = needed_at_steps(cell, [(r.name, r.step) for r in refs], solution.problem.time_start)
+    shown = {q for _, names in steps for q in names}
+    return [Part("trace", trace, tuple(refs), tuple(q for q in cell.quantities if q in shown),
+                 steps)]
 
 
 def _counts_part(solution, cell, refs):

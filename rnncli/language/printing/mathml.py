@@ -136,9 +136,13 @@ class MathmlPrinter(Printer):
         return self.matrix(rows)
 
 
-def math(content: str, display: bool = False) -> str:
-    """Returns MathML content wrapped in its <math> element (block when `display`)."""
-    mode = ' display="block"' if display else ""
+def math(content: str, display: bool = False, displaystyle: bool = False) -> str:
+    """Returns MathML content wrapped in its <math> element (block when `display`).
+
+    `displaystyle` sets a formula in display style but inline, so that it starts at
+    the left margin (block formulas are centred by browsers).
+    """
+    mode = ' display="block"' if display else ' displaystyle="true"' if displaystyle else ""
     return f'<math xmlns="{MATHML_NS}"{mode}>{content}</math>'
 
 
