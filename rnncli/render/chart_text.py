@@ -81,10 +81,21 @@ def render_chart_text(chart: Chart, width: int = 80, color: bool = False, rows: 
         if all(ch == " " for ch in under[max(0, start - 1):start + len(text)]):
             under[start:start + len(text)] = text
     out.append(" " * margin + "└" + "".join(axis).replace(" ", "─"))
-    out.append(" " * (margin + 1) + "".join(under).rstrip() + f"   {chart.xlabel}")
-    legend = "   ".join(f"{SYMBOLS[i % len(SYMBOLS)]} {s.label}" for i, s in enumerate(series))
-    if color:
-        legend = "   ".join(f"\033[{COLORS[i % len(COLORS)]}m{SYMBOLS[i % len(SYMBOLS)]}\033[0m "
-                           f"{s.label}" for i, s in enumerate(series))
-    out.append(legend)
+    steps_line = (" " * (margin + 1) + "".join(under)).rstrip()[:width]
+    if len(steps_line) + 3 + len(chart.xlabel) <= width:
+        out.append(steps_line + f"   {chart.xlabel}")
+    else:
+        out += [steps_line, chart.xlabel.rjust(width)]
+    entries = [(f"{SYMBOLS[i % len(SYMBOLS)]} {s.label}", i) for i, s in enumerate(series)]
+    line, shown = "", 0
+    for text, i in entries:          # the legend, wrapped to the width
+        if line and shown + 3 + len(text) > width:
+            out.append(line)
+            line, shown = "", 0
+        symbol = text[0]
+        if color:
+            symbol = f"\033[{COLORS[i % len(COLORS)]}m{symbol}\033[0m"
+        line += ("   " if line else "") + symbol + text[1:]
+        shown += (3 if shown else 0) + len(text)
+    out.append(line)
     return "\n".join(out) + "\n"

@@ -52,11 +52,11 @@ def render_plot(chart: Chart, output_format: str) -> bytes:
             axes.plot(series.steps, series.values, label=series.label, color="black",
                       linestyle=_LINESTYLES[index % len(_LINESTYLES)],
                       marker=_MARKERS[(index // len(_LINESTYLES) + index) % len(_MARKERS)],
-                      markerfacecolor="white", linewidth=1.4)
+                      markerfacecolor="white", linewidth=1.4, gid=f"rnncli-line-{index + 1}")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         if chart.log:
             axes.set_yscale("log")
-        axes.set_title(chart.title)
+        axes.set_title(chart.title, gid="rnncli-title")
         axes.set_xlabel(chart.xlabel)
         axes.set_ylabel(chart.ylabel)
         axes.grid(True, linestyle=":", linewidth=0.5, color="0.7")

@@ -48,6 +48,9 @@ def parse_reference(text) -> Reference:
         if graph:
             return Reference("graph", "", None if unfold is None else int(unfold))
         return Reference("plot", quantity or "")
+    if re.match(r"^\s*(graph|plot|unroll)\b", text):
+        raise ProblemError(f"`{text}` is not a sheet reference; they are written graph, graph[T], "
+                           "plot, plot.h, unroll.h[T]")
     match = _KIND_REF.match(text)
     if match:
         kind, name = match.groups()
