@@ -15,7 +15,9 @@ from rnncli.errors import ProblemError
 from rnncli.files.values import as_array, describe, fail, reject_unknown_keys
 from rnncli.files.yaml_source import Document, load_yaml, parse_yaml
 
-ANSWERS_KEYS = ("problem", "student", "student_id", "answers")
+# `variant` is accepted and ignored: with `grade --variants` the student id decides the variant,
+# so that a student cannot choose one.
+ANSWERS_KEYS = ("problem", "student", "student_id", "variant", "answers")
 MAX_COUNT = 10 ** 15
 
 
@@ -60,6 +62,10 @@ def parse_answers(text: str, filename: str = "<string>") -> Answers:
 def answers_from_document(doc: Document) -> Answers:
     """Returns the Answers of a YAML document; raises ProblemError for a broken structure."""
     data = doc.data
+    if isinstance(data, dict) and "answers" not in data and {"cell", "equations"} & set(data):
+        fail(doc, (), "this is a problem file (it has `cell:` or `equations:`), not an answers "
+                      "file; grade answers against it with `rnncli grade --problem "
+                      f"{doc.file} ANSWERS...`")
     reject_unknown_keys(doc, (), data, ANSWERS_KEYS, where=" in an answers file",
                         tail="; the keys are " + ", ".join(ANSWERS_KEYS))
     if "answers" not in data:

@@ -297,7 +297,13 @@ def _biases(cell: Cell, expr) -> list:
 
 
 def _rounded_cell(cell: Cell, decimals: int) -> Cell:
-    """Returns the cell with every equation's value rounded to `decimals` (round half away from 0)."""
+    """Returns the cell with every equation's value rounded to `decimals`.
+
+    It rounds with the language's `round` (ties to even) where a student rounds
+    halves up; the two differ only on an exact tie, which a computed value
+    (a sigmoid, a product of weights) all but never is, and the tolerance of
+    the match absorbs the last digit anyway.
+    """
     scale = Number(float(10 ** decimals))
     equations = tuple(dataclasses.replace(e, expr=BinOp("/", Call("round", (BinOp("*", e.expr, scale),)),
                                                         scale))

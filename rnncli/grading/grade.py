@@ -57,6 +57,7 @@ class StudentGrade:
     max_score: float
     error: str | None = None     # why the answers file could not be read (scored 0)
     not_graded: tuple = ()       # references answered that the problem does not ask
+    variant: int | None = None   # the student's exam variant (grade --variants), else None
 
     @property
     def status(self) -> str:
@@ -75,6 +76,8 @@ class StudentGrade:
 class GradeReport(Displayable):
     problem: str | None          # the instructor's problem (--problem), None in self-check mode
     results: tuple               # StudentGrade, in the order the files were given
+    variants: int | None = None  # grade --variants N: each file against its student's variant
+    suspected: tuple = ()        # grading.copying.Suspicion: answers of another variant (for the TA)
 
     @cached_property
     def questions(self) -> tuple:
@@ -101,9 +104,9 @@ def _tidy(points: float) -> float:
 class Marking:
     """The instructor's side of grading one problem, computed once."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, solution: Solution | None = None):
         self.problem = problem
-        self.solution = Solution(problem)
+        self.solution = solution or Solution(problem)
         # Drawn answers (graph, plot) are on the solution sheet but graded by hand.
         self.items = tuple(i for i in asked_items(problem, self.solution)
                            if i.ref.kind not in HAND_GRADED)
@@ -318,13 +321,18 @@ def _off_by(item: AskedItem, value) -> str:
             f"(allowed {number(float(np.max(bound)))}: {describe(item.tolerance)})")
 
 
-def grade_files(paths, problem_path: str | None = None) -> GradeReport:
+def grade_files(paths, problem_path: str | None = None, variants: int | None = None) -> GradeReport:
     """Returns the GradeReport of answers files, against `problem_path` or each file's own problem.
 
     With `problem_path` (the instructor's file) every `problem:` key is
-    ignored. A problem that cannot be read raises; an answers file that cannot
-    be read becomes an error result scored 0, and the others are still graded.
+    ignored. With `variants` N as well, each file is graded against its
+    student's exam variant of that problem (each variant marked once, however
+    many students share it). A problem that cannot be read raises; an answers
+    file that cannot be read becomes an error result scored 0, and the others
+    are still graded.
     """
+    if variants is not None:
+        return _grade_variants(paths, problem_path, variants)
     markings: dict[str, Marking] = {}
     fixed = Marking(load_problem(problem_path)) if problem_path is not None else None
     results = []
@@ -337,6 +345,42 @@ def grade_files(paths, problem_path: str | None = None) -> GradeReport:
         except RnncliError as exc:
             results.append(_broken(path, answers, exc, fixed))
     return GradeReport(problem_path if fixed else None, tuple(results))
+
+
+def _grade_variants(paths, problem_path: str | None, count: int) -> GradeReport:
+    import dataclasses
+
+    from rnncli.errors import UsageError
+    from rnncli.grading.copying import suspected_copies
+    from rnncli.variants.drawing import draw_variants, student_variant
+
+    if problem_path is None:
+        raise UsageError("--variants grades against the instructor's problem: give --problem "
+                         "PROBLEM (the file with `vary:`)")
+    variant_set = draw_variants(load_problem(problem_path), count)
+    markings: dict[int, Marking] = {}
+
+    def marking(number: int) -> Marking:
+        # Marked once per variant, however many students share it; every variant has the
+        # original's shapes, so the one cell serves them all.
+        if number not in markings:
+            variant = variant_set.variants[number - 1]
+            markings[number] = Marking(variant.problem, Solution(variant.problem, variant_set.cell))
+        return markings[number]
+
+    results = []
+    for path in paths:
+        answers = None
+        try:
+            answers = load_answers(path)
+            number = student_variant(variant_set.seed, answers.student_id, count)
+            results.append(dataclasses.replace(marking(number).grade(answers), variant=number,
+                                               problem=problem_path))
+        except RnncliError as exc:
+            results.append(_broken(path, answers, exc, marking(1)))
+    results = tuple(results)
+    return GradeReport(problem_path, results, variants=count,
+                       suspected=suspected_copies(results, variant_set))
 
 
 def _own_marking(answers: Answers, markings: dict) -> Marking:

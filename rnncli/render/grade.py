@@ -52,7 +52,7 @@ def grade_document(result) -> dict:
                       for qid, mx in result.questions],
         "items": [_item_document(item) for item in result.items],
         "not_graded": list(result.not_graded),
-    }
+    } | ({"variant": result.variant} if result.variant is not None else {})
 
 
 def _item_document(item) -> dict:
@@ -87,7 +87,10 @@ def grades_document(report) -> dict:
                 "label": summary.common_diagnosis[0], "items": summary.common_diagnosis[1]},
         },
         "results": [grade_document(r) for r in report.results],
-    }
+    } | ({"variants": report.variants, "suspected": [
+        {"student_id": s.student_id, "file": s.file, "variant": s.variant,
+         "matches_variant": s.matches_variant, "matched": s.matched, "answered": s.answered}
+        for s in report.suspected]} if report.variants else {})
 
 
 # ---- shared text ------------------------------------------------------------------------------
@@ -96,7 +99,8 @@ def heading(result) -> str:
     who = result.student or result.student_id
     if result.student and result.student_id:
         who = f"{result.student} ({result.student_id})"
-    return f"{who}: {result.file}"
+    variant = f" (variant {result.variant})" if result.variant is not None else ""
+    return f"{who}: {result.file}{variant}"
 
 
 def rows(result, precision: int) -> list:
@@ -139,6 +143,10 @@ def summary_lines(report) -> list:
     if s.common_diagnosis:
         label, n = s.common_diagnosis
         lines.append(f"Most common slip: {label} ({n} answer{'s' if n != 1 else ''})")
+    for s in report.suspected:
+        lines.append(f"For the instructor: {s.student_id} ({s.file}, variant {s.variant}) gave "
+                     f"{s.matched} of {s.answered} answers that are right for variant "
+                     f"{s.matches_variant}, not their own: copied answers?")
     return lines
 
 
