@@ -297,3 +297,15 @@ def test_latex_figures_are_pdf_files_beside_the_document(tmp_path):
         assert data.startswith(b"%PDF-1.4") and data.rstrip().endswith(b"%%EOF")
         offset = int(data[data.rindex(b"startxref") + 10:].split()[0])
         assert data[offset:offset + 4] == b"xref"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "problems").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_problem_makes_a_sheet_in_every_format(path, tmp_path):
+    for fmt, suffix in (("markdown", "md"), ("html", "html"), ("latex", "tex")):
+        out = tmp_path / f"sheet.{suffix}"
+        code, _, err = run("solve", str(path), "--format", fmt, "-o", str(out))
+        assert code == 0, err
+        text = out.read_text()
+        assert "Answer key" in text
+        if fmt == "html":
+            _parse_html(text)

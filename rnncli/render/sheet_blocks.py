@@ -127,8 +127,10 @@ def network_blocks(sp: SheetProblem) -> list:
     from rnncli.render.trace import describe_cell
 
     cell, problem = sp.cell, sp.problem
-    scalar, constants = _scalar(cell), frozenset(cell.params)
     out: list = [Heading(3, "The network"), Paragraph((f"Cell: {describe_cell(problem)}.",))]
+    if cell is None:          # a stacked network (counts only)
+        return out + [Paragraph((f"Network: {sp.solution.counts.description}.",))]
+    scalar, constants = _scalar(cell), frozenset(cell.params)
     out.append(Equations(tuple((Math(Name(e.name), None, scalar, constants),
                                 Math(e.expr, None, scalar, constants)) for e in cell.equations)))
     if cell.shapes:

@@ -53,7 +53,7 @@ class SheetProblem:
     number: int
     problem: Problem
     solution: Solution
-    cell: object         # the Cell (with shapes when they are known)
+    cell: object         # the Cell (with shapes when they are known), None for a stacked network
     questions: tuple     # SheetQuestion
     generated: bool      # True: the problem asks nothing; the sections are what rnncli computes
 
@@ -107,11 +107,22 @@ def _total(question: Question, answers) -> float:
 
 
 def _cell(solution: Solution):
-    if problem_level(solution.problem) == "trace":
-        return solution.trace.cell
+    """Returns the problem's cell, or None when only its counts can be shown (a stacked network)."""
+    from rnncli.errors import RnncliError
     from rnncli.solve.sheet_references import symbolic_cell
 
-    return symbolic_cell(solution)
+    if problem_level(solution.problem) == "trace":
+        try:
+            return solution.trace.cell
+        except RnncliError:
+            if solution.problem.layers == 1 and not solution.problem.bidirectional:
+                raise
+    try:
+        return symbolic_cell(solution)
+    except RnncliError:
+        if solution.problem.layers == 1 and not solution.problem.bidirectional:
+            raise
+        return None
 
 
 def _parts(solution: Solution, cell, refs: list) -> tuple:
@@ -194,6 +205,9 @@ def _generated_questions(solution: Solution, cell) -> tuple:
         sections.append(SheetQuestion(qid, text, 0.0, parts, answers))
 
     steps = list(solution.steps())
+    if cell is None:          # a stacked network: its parameter count is what can be shown
+        add("params", "The number of trainable parameters.", [Reference("params", "total")])
+        return tuple(sections)
     if level == "trace":
         refs = [Reference("quantity", q, t) for q in cell.quantities for t in steps]
         add("forward", "The forward pass: every quantity at every step.", refs)
