@@ -7,11 +7,14 @@ breqn's dmath*, which breaks it to fit A4.
 """
 from __future__ import annotations
 
+import re
+
 from rnncli.render.drawing import to_pdf
 from rnncli.render.sheet_blocks import (Boxed, Code, Equations, Figure, Heading, Math, Paragraph,
                                         Table, key_table, sheet_blocks)
 from rnncli.render.sheet_markdown import chain_texts, latex_of
 
+SHORT_CHAIN = 95   # characters a reader sees, below which a chain of working stays on one line
 LONG = 90          # characters of LaTeX source beyond which a formula gets breqn's line breaking
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}",
@@ -48,6 +51,11 @@ def escape_text(text: str) -> str:
     return "".join(out)
 
 
+def _visible(tex: str) -> int:
+    """Returns about how many characters a LaTeX formula shows."""
+    return len(re.sub(r"\\(left|right|cdot|odot|operatorname|mathrm)|[{}^_\\]", "", tex))
+
+
 class LatexWriter:
     def __init__(self, precision: int = 4, stem: str = "sheet"):
         self.precision = precision
@@ -62,12 +70,12 @@ class LatexWriter:
 
     def block(self, block) -> str:
         if isinstance(block, Heading):
-            command = {1: "section*", 2: "section*", 3: "subsection*", 4: "paragraph"}[block.level]
+            command = {1: "section*", 2: "section*", 3: "subsection*", 4: "subsubsection*"}[block.level]
             return f"\\{command}{{{escape_text(block.text)}}}"
         if isinstance(block, Paragraph):
             return self.runs(block.runs) + "\n"
         if isinstance(block, Equations):
-            return "\n".join(self.equation(row) for row in block.rows)
+            return self.equations(block.rows)
         if isinstance(block, Table):
             spec = "".join(a if a in "lr" else "l" for a in block.align) or "l" * len(block.header)
             if "tolerance" in block.header:      # the key: formulas wrap in a paragraph column
@@ -105,12 +113,27 @@ class LatexWriter:
             return f"${tex}$"
         return escape_text(str(value))
 
-    def equation(self, row: tuple) -> str:
-        texts = chain_texts(row, self.tex)
-        if max(len(t) for t in texts) > LONG:
-            return ("\\begin{dmath*}\n" + " = ".join(texts) + "\n\\end{dmath*}")
-        body = f"{texts[0]} &= " + " \\\\\n  &= ".join(texts[1:])
-        return "\\begin{align*}\n  " + body + "\n\\end{align*}"
+    def equations(self, rows) -> str:
+        """Returns the rows as one align* (each chain on one line when it fits, else a form a line);
+        a formula too long for a line gets a dmath* of its own."""
+        out, aligned = [], []
+
+        def flush():
+            if aligned:
+                out.append("\\begin{align*}\n  " + " \\\\\n  ".join(aligned) + "\n\\end{align*}")
+                aligned.clear()
+
+        for row in rows:
+            texts = chain_texts(row, self.tex)
+            if max(_visible(t) for t in texts) > SHORT_CHAIN:
+                flush()
+                out.append("\\begin{dmath*}\n" + " = ".join(texts) + "\n\\end{dmath*}")
+            elif sum(_visible(t) for t in texts) <= SHORT_CHAIN:
+                aligned.append(f"{texts[0]} &= " + " = ".join(texts[1:]))
+            else:
+                aligned.append(f"{texts[0]} &= " + " \\\\\n  &= ".join(texts[1:]))
+        flush()
+        return "\n".join(out)
 
 
 def render_latex_files(sheet, precision: int = 4, stem: str = "sheet", key: bool = True) -> tuple:
