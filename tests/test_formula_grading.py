@@ -222,3 +222,9 @@ def test_graph_and_plot_answers_are_not_scored(tmp_path):
     document = json.loads(result.stdout)
     assert document["max_score"] == 9                   # the plot (1 point) is graded by hand
     assert all(i["ref"] != "plot" for i in document["items"])
+
+
+def test_shipped_formula_answers_file():
+    result = CliRunner().invoke(cli, ["grade", str(ROOT / "problems/answers/rnn-unroll-cy.yaml")])
+    assert result.exit_code == 1
+    assert "`U` and `W` are swapped" in " ".join(result.stdout.split())
