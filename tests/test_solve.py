@@ -86,8 +86,9 @@ def test_a_problem_without_questions_gets_a_section_per_thing_rnncli_computes():
     code, out, err = run("solve", "problems/gru-olah-forward.yaml")
     assert code == 0, err
     assert_matches_golden(GOLDEN / "gru-olah-forward.md", out)
-    for heading in ("### Question forward", "### Question plot", "### Question params",
-                    "### Question graph", "### Question unfolded"):
+    for heading in ("### The forward pass, every quantity at every step", "### Every quantity "
+                    "against the step", "### The parameter count",
+                    "### The folded graph", "### The graph unfolded over 3 steps"):
         assert heading in out
     assert "data:image/svg+xml;base64," in out       # on stdout the plot is embedded
 
@@ -98,8 +99,8 @@ def test_sizes_only_problem_gets_counts_and_graphs_but_no_trace(tmp_path):
     problem.write_text(text[:text.index("questions:")])
     code, out, err = run("solve", str(problem))
     assert code == 0, err
-    assert "### Question params" in out and "Total: 1747 parameters" in out
-    assert "Step t =" not in out and "### Question plot" not in out
+    assert "### The parameter count" in out and "Total: 1747 parameters" in out
+    assert "Step t =" not in out and "against the step" not in out
 
 
 def test_several_problems_make_one_sheet_numbered_in_order():

@@ -104,11 +104,13 @@ def problem_blocks(sp: SheetProblem, numbered: bool) -> list:
         out.append(Paragraph(("The problem asks no questions; these are the things rnncli "
                               "computes for it.",)))
     for question in sp.questions:
-        points = "" if sp.generated else (
-            f" ({_points(question.points)} point{'' if question.points == 1 else 's'})")
-        out.append(Heading(3, f"Question {question.id}{points}"))
-        if question.text:
-            out.append(Paragraph((" ".join(question.text.split()),)))
+        if sp.generated:       # a section of its own, headed by what it shows
+            out.append(Heading(3, question.text.rstrip(".")))
+        else:
+            points = f" ({_points(question.points)} point{'' if question.points == 1 else 's'})"
+            out.append(Heading(3, f"Question {question.id}{points}"))
+            if question.text:
+                out.append(Paragraph((" ".join(question.text.split()),)))
         for index, part in enumerate(question.parts):
             writer = PART_WRITERS.get(part.kind)
             if writer is not None:

@@ -206,22 +206,22 @@ def _generated_questions(solution: Solution, cell) -> tuple:
 
     steps = list(solution.steps())
     if cell is None:          # a stacked network: its parameter count is what can be shown
-        add("params", "The number of trainable parameters.", [Reference("params", "total")])
+        add("params", "The parameter count.", [Reference("params", "total")])
         return tuple(sections)
     if level == "trace":
         refs = [Reference("quantity", q, t) for q in cell.quantities for t in steps]
-        add("forward", "The forward pass: every quantity at every step.", refs)
-        add("plot", "Plot of every quantity against the step.", [Reference("plot", "")])
+        add("forward", "The forward pass, every quantity at every step.", refs)
+        add("plot", "Every quantity against the step.", [Reference("plot", "")])
     if level in ("trace", "shapes"):
-        add("params", "The number of trainable parameters.", [Reference("params", "total")])
+        add("params", "The parameter count.", [Reference("params", "total")])
     if steps and _small_formula(solution, Reference("unroll", cell.quantities[-1], steps[-1])):
         target = cell.quantities[-1]
-        add("unroll", f"The formula of {target} at the last step, every earlier step substituted.",
+        add("unroll", f"The unrolled formula of {target}({steps[-1]}).",
             [Reference("unroll", target, steps[-1])])
-    add("graph", "The folded computational graph.", [Reference("graph", "")])
+    add("graph", "The folded graph.", [Reference("graph", "")])
     if steps:
         unfold = min(len(steps), 3)
-        add("unfolded", f"The computational graph unfolded over {unfold} steps.",
+        add("unfolded", f"The graph unfolded over {unfold} steps.",
             [Reference("graph", "", unfold)])
     return tuple(sections)
 
