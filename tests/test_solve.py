@@ -86,9 +86,9 @@ def test_a_problem_without_questions_gets_a_section_per_thing_rnncli_computes():
     code, out, err = run("solve", "problems/gru-olah-forward.yaml")
     assert code == 0, err
     assert_matches_golden(GOLDEN / "gru-olah-forward.md", out)
-    for heading in ("### The forward pass, every quantity at every step", "### Every quantity "
-                    "against the step", "### The parameter count",
-                    "### The folded graph", "### The graph unfolded over 3 steps"):
+    for heading in ("## The forward pass, every quantity at every step", "## Every quantity "
+                    "against the step", "## The parameter count",
+                    "## The folded graph", "## The graph unfolded over 3 steps"):
         assert heading in out
     assert "data:image/svg+xml;base64," in out       # on stdout the plot is embedded
 
@@ -99,7 +99,7 @@ def test_sizes_only_problem_gets_counts_and_graphs_but_no_trace(tmp_path):
     problem.write_text(text[:text.index("questions:")])
     code, out, err = run("solve", str(problem))
     assert code == 0, err
-    assert "### The parameter count" in out and "Total: 1747 parameters" in out
+    assert "## The parameter count" in out and "Total: 1747 parameters" in out
     assert "Step t =" not in out and "against the step" not in out
 
 
@@ -176,10 +176,10 @@ def test_trace_working_shows_only_what_the_question_needs(tmp_path):
     problem.write_text(text)
     code, out, err = run("solve", str(problem))
     assert code == 0, err
-    assert "#### Step t = 1" in out and "#### Step t = 2" in out and "#### Step t = 3" not in out
-    working = out[out.index("### Question a"):out.index("## Answer key")]
+    assert "### Step t = 1" in out and "### Step t = 2" in out and "### Step t = 3" not in out
+    working = out[out.index("## Question a"):out.index("## Answer key")]
     # g(2) reads h(1), which needs every quantity of step 1 but y; at step 2 only g itself.
-    step1, step2 = working.split("#### Step t = 2")
+    step1, step2 = working.split("### Step t = 2")
     assert "- $s^{(1)}" in step1 and "- $h^{(1)}" in step1 and "- $y^{(1)}" not in step1
     assert "- $g^{(2)} =" in step2 and "- $f^{(2)}" not in step2 and "- $s^{(2)}" not in step2
 
@@ -310,3 +310,25 @@ def test_every_shipped_problem_makes_a_sheet_in_every_format(path, tmp_path):
         assert "Answer key" in text
         if fmt == "html":
             _parse_html(text)
+
+
+def test_hostile_titles_are_escaped_in_every_format(tmp_path):
+    text = (ROOT / "problems/lstm-goodfellow-forward.yaml").read_text()
+    hostile = "<script>alert(1)</script> & \\\\input{/etc/passwd} $x$ 100% #1 ~ ^ _"
+    text = text.replace("title: LSTM feed-forward with scalar weights", f'title: "{hostile}"')
+    problem = tmp_path / "p.yaml"
+    problem.write_text(text)
+    html = tmp_path / "s.html"
+    assert run("solve", str(problem), "--format", "html", "-o", str(html))[0] == 0
+    root = _parse_html(html.read_text())
+    assert not list(root.iter(f"{XHTML}script"))
+    assert "<script>alert(1)</script>" in "".join(root.find(f"{XHTML}head").itertext())
+    tex = tmp_path / "s.tex"
+    assert run("solve", str(problem), "--format", "latex", "-o", str(tex))[0] == 0
+    source = tex.read_text()
+    assert "\\input{/etc" not in source and "\\textbackslash{}input\\{/etc/passwd\\}" in source
+    if shutil.which("pdflatex"):
+        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                               "-no-shell-escape", tex.name], cwd=tmp_path, capture_output=True,
+                              timeout=300, text=True)
+        assert done.returncode == 0, done.stdout[-1500:]

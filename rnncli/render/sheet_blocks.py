@@ -85,8 +85,12 @@ def _math_value(value, scalar=None) -> Math:
 def sheet_blocks(sheet: Sheet, precision: int = 4, key: bool = True) -> Blocks:
     """Returns the whole sheet as blocks: each problem, its questions, then the answer key."""
     body: list = []
+    numbered = len(sheet.problems) > 1
     for sp in sheet.problems:
-        body += problem_blocks(sp, len(sheet.problems) > 1)
+        blocks = problem_blocks(sp, numbered)
+        if not numbered:      # one problem: its sections sit right under the sheet's title
+            blocks = [Heading(b.level - 1, b.text) if isinstance(b, Heading) else b for b in blocks]
+        body += blocks
     if key:
         body += [Heading(2, "Answer key"), key_table(sheet, precision)]
     return Blocks(sheet.title, tuple(body))
