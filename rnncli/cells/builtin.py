@@ -1,4 +1,4 @@
-"""The built-in cells: equation files shipped in `rnncli/cells/<cell>/<convention>.yaml`.
+"""The built-in cells: equation files shipped in `rnncli/cells/data/<cell>/<convention>.yaml`.
 
 A cell is data in the same equation language users write; this module only
 finds and reads those files. Adding a convention is adding a file.

@@ -60,7 +60,7 @@ def trace(problem, output_format, precision, plot_file, plot_quantities, chart):
 
     \b
     Examples:
-      rnncli trace problems/gru-seed003.yaml --format markdown
+      rnncli trace problems/gru-olah-forward.yaml --format markdown
       rnncli trace problems/lstm-goodfellow-forward.yaml --chart --plot-quantities s,h,y
     """
     _show_trace(problem, output_format, precision, lstm_only=False,
@@ -95,6 +95,7 @@ def check(problems):
     Example:
       rnncli check problems/*.yaml
     """
+    from rnncli.files.yaml_source import STDIN_NAME
     from rnncli.grading.checking import check_problem_file
 
     failed = False
@@ -105,7 +106,7 @@ def check(problems):
             failed = True
             click.echo(f"Error: {exc}", err=True)
         else:
-            click.echo(f"ok {path}")
+            click.echo(f"ok {STDIN_NAME if path == '-' else path}")
     if failed:
         sys.exit(2)
 

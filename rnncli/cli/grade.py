@@ -28,14 +28,17 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
     Without --problem, each answers file is graded against its own `problem:`
     (self-check). Exit code: 0 full marks, 1 points lost, 2 an input could not
     be read (a broken answers file is reported, scored 0, and the batch goes on).
+    On Gradescope the files are /autograder/source/problem.yaml,
+    /autograder/submission/answers.yaml and /autograder/results/results.json.
 
     \b
     Examples:
       rnncli grade problems/answers/lstm-goodfellow-ada.yaml
-      rnncli grade --problem problems/lstm-goodfellow-forward.yaml submissions/*.yaml --csv grades.csv
-      rnncli grade --problem /autograder/source/problem.yaml /autograder/submission/answers.yaml \\
-          --gradescope /autograder/results/results.json
-      rnncli grade --problem problems/lstm-goodfellow-variants.yaml --variants 30 \
+      rnncli grade --problem problems/rnn-params.yaml problems/answers/rnn-params-*.yaml \\
+          --csv grades.csv
+      rnncli grade --problem problems/rnn-params.yaml problems/answers/rnn-params-bo.yaml \\
+          --gradescope results.json
+      rnncli grade --problem problems/lstm-goodfellow-variants.yaml --variants 30 \\
           problems/answers/variant-s1001.yaml
     """
     from rnncli.errors import UsageError

@@ -1,4 +1,4 @@
-"""Parameter counts -> JSON documents (spec §9) and Markdown; the lines both text forms share.
+"""Parameter counts -> JSON documents (docs/file-formats.md) and Markdown; the lines both text forms share.
 
 The terminal renderer (with rich) is render_counts_text; it takes its table
 from `table_rows` here, so text and Markdown always show the same things.
@@ -86,7 +86,7 @@ def steps_line(total: int, steps: int) -> str:
 
 
 def count_document(count: ParamCount, steps=()) -> dict:
-    """Returns the `rnncli/params@1` document (spec §9); `total` counts trainable parameters."""
+    """Returns the `rnncli/params@1` document; `total` counts trainable parameters."""
     problem = count.problem
     params = []
     for row in count.rows:

@@ -13,7 +13,7 @@ import tempfile
 from collections import Counter
 
 from rnncli.errors import InputFileError
-from rnncli.render.grade import points_text, value_shown
+from rnncli.render.grade import points_text, sheet_line, value_shown
 
 FIXED_COLUMNS = ("student_id", "student", "total", "max", "status", "error")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -50,7 +50,7 @@ def csv_text(report) -> str:
 
 
 def gradescope_results(result, precision: int = 4) -> dict:
-    """Returns a Gradescope autograder results.json document for one submission (grading.md §2.2)."""
+    """Returns a Gradescope autograder results.json document for one submission."""
     if result.error:
         return {"score": 0, "output": f"Your answers file could not be read, so it was scored 0: "
                                       f"{result.error}", "output_format": "text", "tests": []}
@@ -73,6 +73,8 @@ def gradescope_results(result, precision: int = 4) -> dict:
     summary = f"{points_text(result.score)} / {points_text(result.max_score)} points"
     if result.variant is not None:
         summary += f" (variant {result.variant})"
+    if result.sheet_diagnosis is not None:
+        summary += "\n" + sheet_line(result)
     if result.not_graded:
         summary += "; not asked, so not graded: " + ", ".join(result.not_graded)
     return {"score": _json_points(result.score), "output": summary, "output_format": "text",

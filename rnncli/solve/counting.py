@@ -50,7 +50,7 @@ class Subtotal:
 
 @dataclass(frozen=True)
 class ParamCount(Displayable):
-    """The parameter table of a problem; `total` counts the trainable parameters (spec §4)."""
+    """The parameter table of a problem; `total` counts the trainable parameters."""
 
     problem: Problem
     description: str            # "lstm (pytorch), 2 layers, bidirectional"

@@ -1,4 +1,4 @@
-"""Quantity references (spec §4): `h[2]`, `h`, `params.total`, `params.W_f`.
+"""Quantity references (docs/file-formats.md): `h[2]`, `h`, `params.total`, `params.W_f`.
 
 A reference names something rnncli can compute; `Solution` computes it once
 (the trace, the parameter counts) and answers every reference from that.
