@@ -25,6 +25,7 @@ from rnncli.files.problem import Problem, load_problem
 from rnncli.files.yaml_source import load_yaml
 from rnncli.grading.questions import DEFAULT_TOLERANCE, AskedItem, asked_items
 from rnncli.solve.references import Reference, Solution, parse_reference
+from rnncli.files.problem import problem_level
 from rnncli.solve.sheet_references import HAND_GRADED
 from rnncli.grading.tolerances import allowed, describe, failing_entries, number, within
 
@@ -216,7 +217,8 @@ class Marking:
                           if i.ref.kind == "quantity"}
         marking.questions = _question_totals(marking.items)
         marking.max_score = _tidy(sum(i.max_points for i in marking.items))
-        marking._recomputer = self.recomputer       # shared: its cache serves every student
+        # Shared: its cache serves every student (a symbolic problem has no trace to share).
+        marking._recomputer = self.recomputer if problem_level(self.problem) == "trace" else None
         marking._diagnoser = None
         return marking
 
