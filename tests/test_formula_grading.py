@@ -228,3 +228,19 @@ def test_shipped_formula_answers_file():
     result = CliRunner().invoke(cli, ["grade", str(ROOT / "problems/answers/rnn-unroll-cy.yaml")])
     assert result.exit_code == 1
     assert "`U` and `W` are swapped" in " ".join(result.stdout.split())
+
+
+def test_self_check_without_questions_grades_an_answered_formula(tmp_path):
+    text = RNN.read_text()
+    problem = tmp_path / "rnn.yaml"
+    problem.write_text(text[:text.index("questions:")])
+    answers = tmp_path / "a.yaml"
+    answers.write_text(yaml.safe_dump({"problem": "rnn.yaml", "answers": {
+        "unroll.h[5]": _by_hand(5, initial=False), "graph": "drawn"}}))
+    result = CliRunner().invoke(cli, ["grade", str(answers), "--format", "json"])
+    import json
+
+    document = json.loads(result.stdout)
+    assert result.exit_code == 0, result.stdout
+    assert [i["status"] for i in document["items"]] == ["correct"]
+    assert document["not_graded"] == ["graph"]
