@@ -26,6 +26,7 @@ STYLE = """
 .rnncli-sheet table { border-collapse: collapse; margin: .6em 0; }
 .rnncli-sheet th, .rnncli-sheet td { border-bottom: 1px solid #ccc; padding: .2em .7em; text-align: left; vertical-align: top; }
 .rnncli-sheet td.r { text-align: right; }
+.rnncli-sheet .nw { white-space: nowrap; }
 .rnncli-sheet .answer { margin: .3em 0 .3em 1.5em; }
 .rnncli-sheet .box { display: inline-block; border: 1.5px solid #111; padding: .1em .5em; }
 .rnncli-sheet figure { margin: 1em 0; }
@@ -43,6 +44,7 @@ STYLE = """
 """
 
 
+KEY_FORMULA = 40     # visible characters beyond which the key shows a formula as source text
 LONG_CHAIN = 70      # visible characters beyond which a chain of working is set one form per line
 
 
@@ -74,10 +76,29 @@ class HtmlWriter:
         return math_element(f"<mtable>{body}</mtable>", displaystyle=True)
 
     def runs(self, runs) -> str:
-        return "".join(self.math(r) if isinstance(r, Math) else escape(r) for r in runs)
+        out, index = [], 0
+        while index < len(runs):
+            run = runs[index]
+            if (isinstance(run, Math) and index + 2 < len(runs) and runs[index + 1] == " = "
+                    and isinstance(runs[index + 2], Math)):
+                # name = value never breaks across lines
+                out.append(f'<span class="nw">{self.math(run)} = {self.math(runs[index + 2])}</span>')
+                index += 3
+                continue
+            out.append(self.math(run) if isinstance(run, Math) else escape(run))
+            index += 1
+        return "".join(out)
 
-    def cell(self, value) -> str:
-        return self.math(value) if isinstance(value, Math) else escape(str(value))
+    def cell(self, value, wrap: bool = False) -> str:
+        if not isinstance(value, Math):
+            return escape(str(value))
+        content = self.content(value)
+        if wrap and _visible(content) > KEY_FORMULA:
+            # A formula too long for a table cell: the equation language, which wraps.
+            from rnncli.render.unroll import FormulaSourcePrinter
+
+            return f"<code>{escape(FormulaSourcePrinter().doprint(value.node))}</code>"
+        return math_element(content)
 
     def block(self, block) -> str:
         if isinstance(block, Heading):
@@ -94,7 +115,7 @@ class HtmlWriter:
                 for i, value in enumerate(row):
                     right = i < len(block.align) and block.align[i] == "r"
                     opening = '<td class="r">' if right else "<td>"
-                    cells.append(f"{opening}{self.cell(value)}</td>")
+                    cells.append(f"{opening}{self.cell(value, 'tolerance' in block.header)}</td>")
                 body.append("<tr>" + "".join(cells) + "</tr>")
             return (f"<table><thead><tr>{head}</tr></thead><tbody>\n" + "\n".join(body)
                     + "\n</tbody></table>")
