@@ -50,6 +50,38 @@ def without_plot(directory: Path) -> Path:
     return path
 
 
+def in_process(plain: Path, rounds: int) -> None:
+    """Times the library: load + trace + the trace's Markdown against load + sheet + HTML."""
+    from rnncli.files.problem import load_problem
+    from rnncli.render.sheet_html import render_html
+    from rnncli.render.trace import render_markdown
+    from rnncli.solve.sheet import build_sheet
+    from rnncli.solve.trace import run_trace
+
+    def trace_once():
+        render_markdown(run_trace(load_problem(str(PROBLEM))), 4)
+
+    def sheet_once(path):
+        render_html(build_sheet([str(path)]))
+
+    jobs = {"trace (library)": trace_once, "sheet html, no plot (library)": lambda: sheet_once(plain),
+            "sheet html, with plot (library)": lambda: sheet_once(PROBLEM)}
+    for job in jobs.values():
+        job()
+    times: dict[str, list] = {name: [] for name in jobs}
+    for round_ in range(rounds * 5):
+        order = list(jobs) if round_ % 2 == 0 else list(jobs)[::-1]
+        for name in order:
+            start = time.perf_counter()
+            jobs[name]()
+            times[name].append(time.perf_counter() - start)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    for name, value in median.items():
+        print(f"{name:34s} {value * 1000:8.2f} ms (median of {rounds * 5})")
+    print(f"library: sheet html / trace (plots excluded): "
+          f"{median['sheet html, no plot (library)'] / median['trace (library)']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=21)
@@ -64,6 +96,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         plain = without_plot(directory)
+        in_process(plain, args.rounds)
+        print()
         commands = {
             "trace": [rnncli, "trace", str(PROBLEM)],
             "solve html, no plot": [rnncli, "solve", str(plain), "--format", "html",
