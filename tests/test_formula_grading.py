@@ -244,3 +244,26 @@ def test_self_check_without_questions_grades_an_answered_formula(tmp_path):
     assert result.exit_code == 0, result.stdout
     assert [i["status"] for i in document["items"]] == ["correct"]
     assert document["not_graded"] == ["graph"]
+
+
+def test_grading_formulas_never_evaluates_python(grader, monkeypatch):
+    import ast
+    import builtins
+
+    grader.grade(REFERENCE)          # warm up: imports happen before the trap is set
+    real_compile = builtins.compile
+
+    def boom(*args, **kwargs):
+        raise AssertionError("Python code was evaluated")
+
+    def ast_only_compile(source, filename, mode, flags=0, *args, **kwargs):
+        if not flags & ast.PyCF_ONLY_AST:
+            raise AssertionError("Python code was compiled")
+        return real_compile(source, filename, mode, flags, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "eval", boom)
+    monkeypatch.setattr(builtins, "exec", boom)
+    monkeypatch.setattr(builtins, "compile", ast_only_compile)
+    for answer in [REFERENCE, "__import__('os').system('touch /tmp/pwned')", "exec('1')",
+                   "eval(x[1])", "f(W @ x[5])"]:
+        assert grader.grade(answer).status in ("correct", "wrong", "invalid")
