@@ -6,7 +6,7 @@ the next one.
 """
 from __future__ import annotations
 
-from rnncli.render.sheet_blocks import (Equations, Heading, Math, Paragraph, Table, counts_blocks,
+from rnncli.render.sheet_blocks import (Equations, Heading, Paragraph, Table, counts_blocks,
                                         graph_blocks, plot_blocks, trace_blocks, unroll_blocks)
 from rnncli.solve.sheet import Part
 

@@ -76,7 +76,7 @@ def _scalar(cell):
     return scalar_test(cell.shapes) if cell.shapes else None
 
 
-def _math_value(value, scalar=None) -> Math:
+def _math_value(value) -> Math:
     import numpy as np
 
     return Math(Value(np.asarray(value, dtype=float)))
