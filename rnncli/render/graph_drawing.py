@@ -103,6 +103,22 @@ def _square(center: tuple, size: float = 5.0) -> Line:
                  (x - size, y + size)), 0.5, closed=True, fill=0.0)
 
 
+def _edge_label(mid: tuple, normal: tuple, bend: float, label: str) -> Text:
+    """Returns an edge's label beside its middle: on the outside of a curve, above a level
+    edge, right of an upright one, so that it never sits on the line."""
+    nx, ny = normal
+    if bend:
+        side = 1 if bend > 0 else -1
+    else:
+        side = -1 if (ny > 0.3 or (abs(ny) <= 0.3 and nx < 0)) else 1
+        if abs(nx) > 0.95:         # an upright edge: the label to its right
+            side = 1 if nx > 0 else -1
+    nx, ny = nx * side, ny * side
+    x, y = mid[0] + nx * 8, mid[1] + ny * 8
+    anchor = "middle" if abs(nx) < 0.4 else ("start" if nx > 0 else "end")
+    return Text((x, y + 3), label, 8, anchor)
+
+
 def _self_loop(center: tuple, label: str) -> list:
     """Returns a delay loop from a node back to itself, on its left, with its square and label."""
     x, y = center
@@ -158,9 +174,7 @@ def draw_graph(graph: Graph) -> Drawing:
         if edge.delay:
             items.append(_square(mid))
         if label:
-            side = 1 if mid[0] >= (start[0] + end[0]) / 2 else -1
-            items.append(Text((mid[0] + side * 8, mid[1] + 3), label, 8,
-                              "start" if side > 0 else "end"))
+            items.append(_edge_label(mid, normal, bend, label))
     for node in graph.nodes:
         x, y = where[node.id]
         fill = {"input": 0.88}.get(node.kind, 1.0)
