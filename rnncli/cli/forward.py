@@ -6,10 +6,12 @@ import sys
 import click
 
 from rnncli.cli.app import FORMATS, cli, emit, format_option, precision_option
+from rnncli.cli.plotting import plot_options, show_plots
 from rnncli.errors import RnncliError
 
 
-def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool) -> None:
+def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
+                plots: tuple = (None, None, False)) -> None:
     from rnncli.files.problem import load_problem
     from rnncli.solve.trace import run_trace
 
@@ -17,6 +19,8 @@ def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool) 
     if lstm_only:
         _require_lstm(problem)
     trace = run_trace(problem)
+    if show_plots(trace, *plots):
+        return
     if output_format == "json":
         from rnncli.render.json_document import dumps, trace_document
 
@@ -50,28 +54,33 @@ def _require_lstm(problem) -> None:
 @click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
 @format_option(FORMATS)
 @precision_option
-def trace(problem, output_format, precision):
+@plot_options
+def trace(problem, output_format, precision, plot_file, plot_quantities, chart):
     """Step-by-step forward pass of any cell: every equation, with the numbers substituted.
 
     \b
-    Example:
+    Examples:
       rnncli trace problems/gru-olah-forward.yaml --format markdown
+      rnncli trace problems/lstm-goodfellow-forward.yaml --chart --plot-quantities s,h,y
     """
-    _show_trace(problem, output_format, precision, lstm_only=False)
+    _show_trace(problem, output_format, precision, lstm_only=False,
+                plots=(plot_file, plot_quantities, chart))
 
 
 @cli.command("lstm-trace")
 @click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
 @format_option(FORMATS)
 @precision_option
-def lstm_trace(problem, output_format, precision):
+@plot_options
+def lstm_trace(problem, output_format, precision, plot_file, plot_quantities, chart):
     """Step-by-step forward pass of an LSTM (a built-in cell must be an LSTM variant).
 
     \b
     Example:
       rnncli lstm-trace problems/lstm-goodfellow-forward.yaml --precision 6
     """
-    _show_trace(problem, output_format, precision, lstm_only=True)
+    _show_trace(problem, output_format, precision, lstm_only=True,
+                plots=(plot_file, plot_quantities, chart))
 
 
 @cli.command()
