@@ -237,6 +237,17 @@ class Marking:
             return GradedItem(given=value, status="correct", points=item.max_points,
                               feedback=_closeness(item, value), difference=difference,
                               line=line, **base)
+        if item.ref.kind in ("grad", "loss"):
+            from rnncli.grading.gradient_grading import grade_wrong_gradient
+
+            follow = grade_wrong_gradient(self, item, value, student_values)
+            status = "follow-through" if follow.accepted else "wrong"
+            points = item.max_points * self.credit if follow.accepted else 0.0
+            return GradedItem(given=value, status=status, points=points, difference=difference,
+                              diagnosis=follow.diagnosis, line=line,
+                              follow_through_from=follow.used,
+                              feedback="; ".join([_off_by(item, value)] + list(follow.notes))
+                              if not follow.accepted else follow.notes[0], **base)
         return self._wrong(item, value, difference, line, student_values, ruled_out, base)
 
     def _wrong(self, item, value, difference, line, student_values, ruled_out, base) -> GradedItem:

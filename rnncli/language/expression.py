@@ -65,7 +65,55 @@ class Concat:
     items: tuple
 
 
-Node = Union[Number, Name, Step, Value, Call, BinOp, Neg, Concat]
+@dataclass(frozen=True)
+class Grad:
+    """The total derivative dL/d`name` at step t-`lag` (a negative lag is a later step).
+
+    Produced by differentiation (rnncli.language.derivatives), never by the parser.
+    """
+
+    name: str
+    lag: int = 0
+
+
+@dataclass(frozen=True)
+class Transpose:
+    """The transpose of a matrix (Wᵀ), as the chain rule through `W @ x` writes it."""
+
+    operand: "Node"
+
+
+@dataclass(frozen=True)
+class Outer:
+    """The outer product of two vectors (δ ⊗ x = δ xᵀ): a matrix's gradient."""
+
+    left: "Node"
+    right: "Node"
+
+
+@dataclass(frozen=True)
+class Part:
+    """Entries start..stop-1 of a vector (one entry, as a number, when `scalar`).
+
+    The gradient of a concatenation `[a, b]` is split back into its parts.
+    """
+
+    operand: "Node"
+    start: int
+    stop: int
+    scalar: bool = False
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """A number repeated into a vector or matrix of `shape` (the gradient through `sum`)."""
+
+    operand: "Node"
+    shape: tuple
+
+
+Node = Union[Number, Name, Step, Value, Call, BinOp, Neg, Concat, Grad, Transpose, Outer, Part,
+             Broadcast]
 
 # Binding strength, as in Python: higher binds tighter.
 PRECEDENCE = {"+": 10, "-": 10, "*": 20, "/": 20, "@": 20, "neg": 30, "**": 40, "atom": 100}
@@ -77,6 +125,8 @@ def precedence(node: Node) -> int:
         return PRECEDENCE[node.op]
     if isinstance(node, Neg):
         return PRECEDENCE["neg"]
+    if isinstance(node, (Outer, Broadcast)):
+        return PRECEDENCE["*"]
     if isinstance(node, Number) and node.value < 0:
         return PRECEDENCE["neg"]
     if isinstance(node, Value) and getattr(node.value, "ndim", 0) == 0 and node.value < 0:
@@ -94,6 +144,10 @@ def children(node: Node) -> tuple:
         return node.args
     if isinstance(node, Concat):
         return node.items
+    if isinstance(node, (Transpose, Part, Broadcast)):
+        return (node.operand,)
+    if isinstance(node, Outer):
+        return (node.left, node.right)
     return ()
 
 
@@ -132,6 +186,14 @@ def transform(node: Node, leaf) -> Node:
         return Call(node.function, tuple(transform(a, leaf) for a in node.args))
     if isinstance(node, Concat):
         return Concat(tuple(transform(a, leaf) for a in node.items))
+    if isinstance(node, Transpose):
+        return Transpose(transform(node.operand, leaf))
+    if isinstance(node, Outer):
+        return Outer(transform(node.left, leaf), transform(node.right, leaf))
+    if isinstance(node, Part):
+        return Part(transform(node.operand, leaf), node.start, node.stop, node.scalar)
+    if isinstance(node, Broadcast):
+        return Broadcast(transform(node.operand, leaf), node.shape)
     return node
 
 

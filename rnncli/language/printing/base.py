@@ -80,9 +80,9 @@ class Printer:
         return left, right
 
     def step_index(self, lag: int) -> str:
-        """Returns the step of a name read `lag` steps back: `3`, `t`, `t-1`."""
+        """Returns the step of a name read `lag` steps back: `3`, `t`, `t-1` (`t+1` when negative)."""
         if self.step is None:
-            return "t" if lag == 0 else f"t-{lag}"
+            return "t" if lag == 0 else f"t-{lag}" if lag > 0 else f"t+{-lag}"
         return str(self.step - lag)
 
     def number(self, value: float) -> str:

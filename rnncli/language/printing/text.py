@@ -59,6 +59,25 @@ class TextPrinter(Printer):
         return "[" + ", ".join(parts) + "]"
 
 
+    def _print_Grad(self, node):
+        if node.name in self.constants:
+            return f"∂L/∂{node.name}"
+        return f"∂L/∂{node.name}({self.step_index(node.lag).replace('-', '−')})"
+
+    def _print_Transpose(self, node):
+        return self.parenthesize(node.operand, 100) + "ᵀ"
+
+    def _print_Outer(self, node):
+        return f"{self.parenthesize(node.left, 20)} ⊗ {self.parenthesize(node.right, 20, strict=True)}"
+
+    def _print_Part(self, node):
+        entries = str(node.start + 1) if node.scalar else f"{node.start + 1}..{node.stop}"
+        return f"{self.parenthesize(node.operand, 100)}[{entries}]"
+
+    def _print_Broadcast(self, node):
+        return f"{self.parenthesize(node.operand, 20)}·𝟏"
+
+
 def _is_vector_value(node) -> bool:
     return isinstance(node, Value) and getattr(node.value, "ndim", 0) == 1
 
