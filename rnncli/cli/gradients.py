@@ -97,3 +97,47 @@ def gradients(problem, loss_text, at, mean, truncate, clip_norm, clip_value, lr,
         from rnncli.render.text import make_console
 
         render_gradients_text(result, precision, make_console())
+
+
+@cli.command()
+@click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--of", "of", required=True, metavar="Q", help="The state (a quantity read at t-1).")
+@click.option("--to", "to", type=int, metavar="T", help="The last step T (default: the last step).")
+@format_option(FORMATS)
+@precision_option
+def jacobian(problem, of, to, output_format, precision):
+    """How a state carries gradients back in time: dq(t)/dq(t-1) and dq(T)/dq(k).
+
+    The one-step derivative by the chain rule in symbols, its direct term and
+    its total with numbers; then dq(T)/dq(k) for every k back to the initial
+    state, with its norm (the spectral norm of a matrix) and the first k where
+    it falls below 1e-3 (vanishing) or rises above 1e3 (exploding).
+
+    \b
+    Examples:
+      rnncli jacobian problems/lstm-dcdc.yaml --of c
+      rnncli jacobian problems/lstm-dcdc-forget-closed.yaml --of c --format json
+      rnncli jacobian problems/rnn-vanishing-gradients.yaml --of h --to 40
+    """
+    from rnncli.files.problem import load_problem
+    from rnncli.solve.jacobian import run_jacobian
+
+    result = run_jacobian(load_problem(problem), of, to)
+    if output_format == "json":
+        from rnncli.render.jacobian import jacobian_document
+        from rnncli.render.json_document import dumps
+
+        emit(dumps(jacobian_document(result)))
+    elif output_format == "markdown":
+        from rnncli.render.jacobian import render_markdown
+
+        emit(render_markdown(result, precision))
+    elif output_format == "latex":
+        from rnncli.render.jacobian import render_latex
+
+        emit(render_latex(result, precision))
+    else:
+        from rnncli.render.jacobian import render_jacobian_text
+        from rnncli.render.text import make_console
+
+        render_jacobian_text(result, precision, make_console())

@@ -112,8 +112,16 @@ class Broadcast:
     shape: tuple
 
 
+@dataclass(frozen=True)
+class Derivative:
+    """The partial derivative ∂of/∂wrt of two names (written, not evaluated: `jacobian`)."""
+
+    of: "Node"
+    wrt: "Node"
+
+
 Node = Union[Number, Name, Step, Value, Call, BinOp, Neg, Concat, Grad, Transpose, Outer, Part,
-             Broadcast]
+             Broadcast, Derivative]
 
 # Binding strength, as in Python: higher binds tighter.
 PRECEDENCE = {"+": 10, "-": 10, "*": 20, "/": 20, "@": 20, "neg": 30, "**": 40, "atom": 100}

@@ -232,16 +232,24 @@ class _Frames:
                                         for k in range(1, self.max_lag + 1)]
 
 
-def _backward(plan, cell, frames, counted, top, low, keep_parts):
-    """Runs one backward pass from step index `top` down to `low`; returns per-step grads."""
+def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batch=None,
+              with_params=True):
+    """Runs one backward pass from step index `top` down to `low`; returns per-step grads.
+
+    `seed` = (index, name, value) adds a given gradient to one quantity (jacobian's
+    dq(T)/dq(T) = I); `batch` = n carries n adjoints at once, one per leading row.
+    """
     n = len(frames.base)
     shapes = cell.shapes
+    lead = () if batch is None else (batch,)
     grads = [dict() for _ in range(n)]
     parts = [dict() for _ in range(n)]
     order = [e.name for e in reversed(cell.equations)]
     for index in range(top, low - 1, -1):
         for q in order:
             total, kept = None, []
+            if seed is not None and seed[0] == index and seed[1] == q:
+                total = seed[2]
             for term in plan.quantities[q]:
                 reader = index + term.shift
                 if reader > top or (term.reader == "loss" and reader not in counted):
@@ -250,7 +258,7 @@ def _backward(plan, cell, frames, counted, top, low, keep_parts):
                 total = value if total is None else total + value
                 if keep_parts:
                     kept.append(Part(term, value))
-            total = _fit(0.0 if total is None else total, shapes[q])
+            total = _fit(0.0 if total is None else total, lead + tuple(shapes[q]))
             grads[index][q] = total
             frames.current[index][GRAD_PREFIX + q] = total
             parts[index][q] = tuple(kept)
@@ -266,10 +274,10 @@ def _backward(plan, cell, frames, counted, top, low, keep_parts):
                     total = value if total is None else total + value
                     kept.append((reader, Part(term, value)))
             if q in cell.quantities:
-                initial[q] = _fit(0.0 if total is None else total, shapes[q])
+                initial[q] = _fit(0.0 if total is None else total, lead + tuple(shapes[q]))
                 initial_parts[q] = tuple(kept)
     params, param_parts = {}, {}
-    for p in plan.trainable:
+    for p in (plan.trainable if with_params else ()):
         total, steps = None, []
         keep = keep_parts and int(np.prod(shapes[p])) <= MAX_KEPT_ENTRIES
         for index in range(low, top + 1):

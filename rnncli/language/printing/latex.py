@@ -105,6 +105,9 @@ class LatexPrinter(Printer):
             target = self._superscript(node.name, self.step_index(node.lag))
         return rf"\frac{{\partial L}}{{\partial {target}}}"
 
+    def _print_Derivative(self, node):
+        return rf"\frac{{\partial {self._print(node.of)}}}{{\partial {self._print(node.wrt)}}}"
+
     def _print_Transpose(self, node):
         return "{" + self.parenthesize(node.operand, 100) + r"}^{\top}"
 

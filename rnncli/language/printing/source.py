@@ -56,6 +56,9 @@ class SourcePrinter(Printer):
             return f"grad.{node.name}"
         return f"grad.{node.name}[{self.step_index(node.lag)}]"
 
+    def _print_Derivative(self, node):
+        return f"d({self._print(node.of)}, {self._print(node.wrt)})"
+
     def _print_Transpose(self, node):
         return f"transpose({self._print(node.operand)})"
 

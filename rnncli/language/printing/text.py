@@ -64,6 +64,9 @@ class TextPrinter(Printer):
             return f"∂L/∂{node.name}"
         return f"∂L/∂{node.name}({self.step_index(node.lag).replace('-', '−')})"
 
+    def _print_Derivative(self, node):
+        return f"∂{self._print(node.of)}/∂{self._print(node.wrt)}"
+
     def _print_Transpose(self, node):
         return self.parenthesize(node.operand, 100) + "ᵀ"
 
