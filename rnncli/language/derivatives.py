@@ -239,21 +239,28 @@ def vjp(expr: Node, adjoint: Node, shape_of, value: Node | None = None) -> dict:
         else:
             raise NotDifferentiable(f"cannot differentiate {type(node).__name__}")
 
+    def fitted(a: Node, operand: Node) -> Node:
+        # sum's 1-vector is not needed where the other factor has that shape already:
+        # 0.5·𝟏 ⊙ 2·(y − t) is 0.5·2·(y − t).
+        if isinstance(a, Broadcast) and shape_of(operand) == tuple(a.shape):
+            return a.operand
+        return a
+
     def _binop(node: BinOp, a: Node) -> None:
         left, right = node.left, node.right
         if node.op in "+-":
             go(left, reduce(a, left, node), None)
             go(right, reduce(a if node.op == "+" else neg(a), right, node), None)
         elif node.op == "*":
-            go(left, reduce(mul(a, right), left, node), None)
-            go(right, reduce(mul(a, left), right, node), None)
+            go(left, reduce(mul(fitted(a, right), right), left, node), None)
+            go(right, reduce(mul(fitted(a, left), left), right, node), None)
         elif node.op == "/":
             go(left, reduce(div(a, right), left, node), None)
             go(right, reduce(neg(div(mul(a, left), power(right, 2))), right, node), None)
         elif node.op == "**":
             if isinstance(right, Number):
                 factor = mul(Number(right.value), power(left, right.value - 1))
-                go(left, reduce(mul(a, factor), left, node), None)
+                go(left, reduce(mul(fitted(a, left), factor), left, node), None)
             else:
                 go(left, reduce(mul(a, mul(right, BinOp("**", left, BinOp("-", right, Number(1.0))))),
                                 left, node), None)

@@ -26,7 +26,7 @@ from rnncli.cells.cell import Cell
 from rnncli.errors import EquationError, ProblemError, did_you_mean
 from rnncli.files.problem import LossSpec, Problem
 from rnncli.language.derivatives import NotDifferentiable, shape_function, vjp
-from rnncli.language.expression import Grad, Name, Node, Number, names, transform
+from rnncli.language.expression import Grad, Name, Node, Number, Outer, names, transform, walk
 from rnncli.solve.trace import GRAD_PREFIX, Trace, compile_expression, run_trace
 
 # torch.nn.utils.clip_grad_norm_ divides by total_norm + 1e-6.
@@ -57,6 +57,11 @@ class Term:
     symbolic: Node               # in q's frame: names at t, t-1, t+1 ...
     frame: Node = field(repr=False)          # in the reader's frame, for evaluation
     evaluate: Callable = field(repr=False, compare=False)
+    # `frame` with the reader's shared subtrees read by name (what `evaluate` computes)
+    evaluation_frame: Node | None = field(default=None, repr=False, compare=False)
+    # a parameter's outer product δ ⊗ x, compiled as its two factors: summed over the
+    # steps as one matrix product
+    outer: tuple | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,9 @@ class Plan:
     quantities: dict             # q -> tuple of Term
     params: dict                 # p -> tuple of Term (shift 0)
     trainable: tuple
+    # reader -> ((key, compiled subtree), ...): parts of its terms computed once per step
+    # (the gradient at a gate's pre-activation, read by its weights and by h[t-1])
+    shared: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -166,9 +174,71 @@ def build_plan(problem: Problem, cell: Cell, loss: LossSpec) -> Plan:
                 quantity_terms[name.name].append(Term(
                     name.name, reader, name.lag, _shift(tree, name.lag), tree, compiled))
             elif name.name in param_terms:
-                param_terms[name.name].append(Term(name.name, reader, 0, tree, tree, compiled))
-    return Plan(loss, {q: tuple(t) for q, t in quantity_terms.items()},
+                param_terms[name.name].append(Term(name.name, reader, 0, tree, tree, compiled,
+                                                   outer=_outer(tree, problem)))
+    plan = Plan(loss, {q: tuple(t) for q, t in quantity_terms.items()},
                 {p: tuple(t) for p, t in param_terms.items()}, trainable)
+    return _share(plan, problem)
+
+
+SHARED_PREFIX = "∂shared:"
+
+
+def _outer(frame: Node, problem: Problem) -> tuple | None:
+    if not isinstance(frame, Outer):
+        return None
+    return (compile_expression(frame.left, problem.params),
+            compile_expression(frame.right, problem.params))
+
+
+def _size(node: Node) -> int:
+    return sum(1 for _ in walk(node))
+
+
+def _share(plan: Plan, problem: Problem) -> Plan:
+    """Returns the plan with the subtrees several terms of one reader repeat evaluated once.
+
+    Only the evaluation changes: every term keeps its symbolic form for printing.
+    """
+    terms = [t for ts in plan.quantities.values() for t in ts] + \
+            [t for ts in plan.params.values() for t in ts]
+    readers = {t.reader for t in terms if t.reader != "loss"}
+    replacements: dict = {}
+    shared: dict = {}
+    for reader in readers:
+        own = [t for t in terms if t.reader == reader]
+        grad = Grad(reader)
+        counts: dict = {}
+        for term in own:
+            seen = {n for n in walk(term.frame) if n != grad and grad in walk(n)
+                    and not isinstance(n, Name)}
+            for node in seen:
+                counts[node] = counts.get(node, 0) + 1
+        chosen = []
+        for node in sorted((n for n, c in counts.items() if c > 1), key=_size, reverse=True):
+            if not any(node in walk(big) for big in chosen):
+                chosen.append(node)
+        keys = []
+        for k, node in enumerate(chosen):
+            key = f"{SHARED_PREFIX}{reader}:{k}"
+            replacements[node] = Name(key)
+            keys.append((key, compile_expression(node, problem.params)))
+        if keys:
+            shared[reader] = tuple(keys)
+    if not replacements:
+        return plan
+
+    def rebuild(term: Term) -> Term:
+        frame = transform(term.frame, lambda n: replacements.get(n) if not isinstance(n, Name)
+                          else None)
+        if frame == term.frame:
+            return term
+        return replace(term, evaluate=compile_expression(frame, problem.params),
+                       evaluation_frame=frame, outer=_outer(frame, problem))
+
+    return replace(plan, quantities={q: tuple(map(rebuild, ts)) for q, ts in plan.quantities.items()},
+                   params={p: tuple(map(rebuild, ts)) for p, ts in plan.params.items()},
+                   shared=shared)
 
 
 def check_loss(problem: Problem, cell: Cell, loss: LossSpec) -> None:
@@ -207,7 +277,9 @@ def counted_steps(problem: Problem, at) -> tuple:
 
 
 def _fit(value, shape: tuple):
-    value = np.asarray(value, dtype=float) + 0.0     # + 0.0: no -0 in the output
+    value = np.asarray(value, dtype=float)
+    if value.ndim == 0 and shape == ():
+        return value + 0.0      # + 0.0: no -0 in the output
     if value.shape == shape:
         return value
     if value.size == int(np.prod(shape)):
@@ -226,27 +298,33 @@ class _Frames:
 
     def reset(self) -> None:
         self.current = [dict(b) for b in self.base]
+        # The lists the compiled trees read lagged values from, made once per pass.
+        self.lags = [[self.current[index]] + [self.current[index - k] if index - k >= 0
+                                              else self.initial for k in range(1, self.max_lag + 1)]
+                     for index in range(len(self.base))]
 
     def lagged(self, index: int) -> list:
-        return [self.current[index]] + [self.current[index - k] if index - k >= 0 else self.initial
-                                        for k in range(1, self.max_lag + 1)]
+        return self.lags[index]
 
 
 def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batch=None,
-              with_params=True):
+              with_params=True, lowest_only=None):
     """Runs one backward pass from step index `top` down to `low`; returns per-step grads.
 
     `seed` = (index, name, value) adds a given gradient to one quantity (jacobian's
-    dq(T)/dq(T) = I); `batch` = n carries n adjoints at once, one per leading row.
+    dq(T)/dq(T) = I); `batch` = n carries n adjoints at once, one per leading row;
+    `lowest_only` names the only quantities wanted at step `low` (nothing reads the others).
     """
     n = len(frames.base)
     shapes = cell.shapes
-    lead = () if batch is None else (batch,)
+    lead = () if batch is None else (batch,) if isinstance(batch, int) else tuple(batch)
     grads = [dict() for _ in range(n)]
     parts = [dict() for _ in range(n)]
     order = [e.name for e in reversed(cell.equations)]
     for index in range(top, low - 1, -1):
         for q in order:
+            if index == low and lowest_only is not None and q not in lowest_only:
+                continue
             total, kept = None, []
             if seed is not None and seed[0] == index and seed[1] == q:
                 total = seed[2]
@@ -260,10 +338,13 @@ def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batc
                     kept.append(Part(term, value))
             total = _fit(0.0 if total is None else total, lead + tuple(shapes[q]))
             grads[index][q] = total
-            frames.current[index][GRAD_PREFIX + q] = total
+            current = frames.current[index]
+            current[GRAD_PREFIX + q] = total
+            for key, evaluate in plan.shared.get(q, ()):
+                current[key] = evaluate(current, frames.lags[index])
             parts[index][q] = tuple(kept)
     initial, initial_parts = {}, {}
-    if low == 0:
+    if low == 0 and lowest_only is None:
         for q in cell.states:
             total, kept = None, []
             for term in plan.quantities.get(q, ()):
@@ -277,25 +358,56 @@ def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batc
                 initial[q] = _fit(0.0 if total is None else total, lead + tuple(shapes[q]))
                 initial_parts[q] = tuple(kept)
     params, param_parts = {}, {}
+    steps_counted = [i for i in range(low, top + 1)]
     for p in (plan.trainable if with_params else ()):
-        total, steps = None, []
         keep = keep_parts and int(np.prod(shapes[p])) <= MAX_KEPT_ENTRIES
-        for index in range(low, top + 1):
-            step_total = None
-            for term in plan.params[p]:
-                if term.reader == "loss" and index not in counted:
-                    continue
-                value = term.evaluate(frames.current[index], frames.lagged(index))
-                step_total = value if step_total is None else step_total + value
-            if step_total is None:
-                continue
-            step_total = _fit(step_total, shapes[p])
-            total = step_total if total is None else total + step_total
-            if keep:
-                steps.append((index, step_total))
-        params[p] = _fit(0.0 if total is None else total, shapes[p])
-        param_parts[p] = tuple(steps)
+        if keep:
+            params[p], param_parts[p] = _param_by_step(plan.params[p], frames, counted,
+                                                       steps_counted, shapes[p])
+        else:
+            params[p] = _param_summed(plan.params[p], frames, counted, steps_counted, shapes[p])
+            param_parts[p] = ()
     return grads, parts, initial, initial_parts, params, param_parts
+
+
+def _param_by_step(terms, frames, counted, indices, shape):
+    """Returns (dL/dp, per-step contributions): each step's terms evaluated and kept."""
+    total, steps = None, []
+    for index in indices:
+        step_total = None
+        for term in terms:
+            if term.reader == "loss" and index not in counted:
+                continue
+            value = term.evaluate(frames.current[index], frames.lags[index])
+            step_total = value if step_total is None else step_total + value
+        if step_total is None:
+            continue
+        step_total = _fit(step_total, shape)
+        total = step_total if total is None else total + step_total
+        steps.append((index, step_total))
+    return _fit(0.0 if total is None else total, shape), tuple(steps)
+
+
+def _param_summed(terms, frames, counted, indices, shape):
+    """Returns dL/dp: an outer product's sum over steps as one matrix product (δᵀ X)."""
+    total = None
+    for term in terms:
+        use = [i for i in indices if term.reader != "loss" or i in counted]
+        if not use:
+            continue
+        if term.outer is not None:
+            left, right = term.outer
+            lefts = np.array([np.ravel(left(frames.current[i], frames.lags[i])) for i in use])
+            rights = np.array([np.ravel(right(frames.current[i], frames.lags[i])) for i in use])
+            value = lefts.T @ rights
+        else:
+            value = None
+            for i in use:
+                step = term.evaluate(frames.current[i], frames.lags[i])
+                value = step if value is None else value + step
+        value = _fit(value, shape)
+        total = value if total is None else total + value
+    return _fit(0.0 if total is None else total, shape)
 
 
 def run_gradients(problem: Problem, options: GradientOptions = GradientOptions(),
@@ -347,6 +459,7 @@ def run_gradients(problem: Problem, options: GradientOptions = GradientOptions()
                    for p, contributions in param_parts.items()}
     initial_parts = {q: tuple((first + i, part) for i, part in kept)
                      for q, kept in initial_parts.items()}
+    params = {p: g + 0.0 for p, g in params.items()}      # + 0.0: no -0 in the output
     norm = total_norm(params)
     clip = clip_gradients(params, norm, options)
     update = None

@@ -25,7 +25,7 @@ from rnncli.language.derivatives import add, mul, shape_function, vjp
 from rnncli.language.expression import (BinOp, Broadcast, Call, Concat, Derivative, Name, Node,
                                         Number, walk)
 from rnncli.solve.gradients import _Frames, _backward, build_plan
-from rnncli.solve.trace import GRAD_PREFIX, Trace, run_trace
+from rnncli.solve.trace import GRAD_PREFIX, Trace, compile_expression, run_trace
 
 VANISHING = 1e-3
 EXPLODING = 1e3
@@ -131,27 +131,30 @@ class _Reverse:
 
     def __init__(self, plan, cell, trace, q):
         self.plan, self.cell, self.q = plan, cell, q
+        self.problem = trace.problem
         self.frames = _Frames(trace, max(max(cell.states.values(), default=1), 1))
         self.size = int(np.prod(cell.shapes[q]))
         self.scalar = cell.shapes[q] == ()
         self.batched = not self.scalar and _batch_safe(plan, cell)
 
-    def run(self, top: int, low: int):
+    def run(self, top: int, low: int, lowest_only=None):
         """Returns (grads per index, initial grads), each entry the Jacobian d q(top) / d (.)."""
         if self.scalar:
-            return self._once(np.float64(1.0), None, top, low)
+            return self._once(np.float64(1.0), None, top, low, lowest_only)
         if self.batched:
-            return self._once(np.eye(self.size), self.size, top, low)
-        rows = [self._once(np.eye(self.size)[i], None, top, low) for i in range(self.size)]
+            return self._once(np.eye(self.size), self.size, top, low, lowest_only)
+        rows = [self._once(np.eye(self.size)[i], None, top, low, lowest_only)
+                for i in range(self.size)]
         grads = [{name: np.stack([r[0][index][name] for r in rows]) for name in rows[0][0][index]}
                  for index in range(len(rows[0][0]))]
         initial = {name: np.stack([r[1][name] for r in rows]) for name in rows[0][1]}
         return grads, initial
 
-    def _once(self, seed, batch, top, low):
+    def _once(self, seed, batch, top, low, lowest_only):
         grads, _, initial, _, _, _ = _backward(self.plan, self.cell, self.frames, set(), top, low,
                                                keep_parts=False, seed=(top, self.q, seed),
-                                               batch=batch, with_params=False)
+                                               batch=batch, with_params=False,
+                                               lowest_only=lowest_only)
         return grads, initial
 
     def direct(self, index: int):
@@ -160,6 +163,8 @@ class _Reverse:
                     None)
         if term is None:
             return np.zeros(() if self.scalar else (self.size, self.size))
+        # The term as written: its shared parts hold the pass's gradients, not this seed.
+        evaluate = compile_expression(term.frame, self.problem.params)
         current = self.frames.current[index]
         key = GRAD_PREFIX + self.q
         saved = current.get(key)
@@ -168,12 +173,64 @@ class _Reverse:
         values = []
         for seed in seeds:
             current[key] = seed
-            values.append(np.asarray(term.evaluate(current, self.frames.lagged(index)), dtype=float))
+            values.append(np.asarray(evaluate(current, self.frames.lagged(index)), dtype=float))
         if saved is not None:
             current[key] = saved
         if self.scalar:
             return values[0] + 0.0
         return (values[0] if self.batched else np.stack(values)) + 0.0
+
+
+class _Lanes:
+    """Steps t = 2..T side by side: each value stacked over t (and over t-1, t-2).
+
+    One backward pass over two such stacked steps gives every one-step total
+    dq(t)/dq(t-1) at once: the passes for different t are independent.
+    """
+
+    def __init__(self, trace: Trace, cell: Cell):
+        steps = trace.steps
+        values = lambda i: {**steps[i].inputs, **steps[i].values}  # noqa: E731
+        lanes = range(1, len(steps))
+        self.size = len(lanes)
+        now = [values(i) for i in lanes]
+        before = [values(i - 1) for i in lanes]
+        two = [values(i - 2) if i >= 2 else trace.initial for i in lanes]
+        # (lanes, 1, ...): a value broadcasts against the stacked adjoints (lanes, n, ...)
+        stack = lambda dicts, names: {n: np.stack([d[n] for d in dicts])[:, None]  # noqa: E731
+                                      for n in names}
+        names = list(now[0])
+        self.base = [stack(before, names), stack(now, names)]
+        self.initial = stack(two, list(cell.states))
+        self.current = [dict(b) for b in self.base]
+        self.lags = [[self.current[0], self.initial], [self.current[1], self.current[0]]]
+
+    def lagged(self, index):
+        return self.lags[index]
+
+
+def _one_steps(reverse, trace, cell, of, moved_before):
+    """Returns (total, direct) stacked over t = 2..T, from one pass over stacked steps."""
+    lanes = _Lanes(trace, cell)
+    n = reverse.size
+    seed = np.broadcast_to(np.eye(n), (lanes.size, n, n))
+    grads, _, _, _, _, _ = _backward(reverse.plan, cell, lanes, set(), 1, 0, keep_parts=False,
+                                     seed=(1, of, seed), batch=(lanes.size, n), with_params=False,
+                                     lowest_only=moved_before)
+    term = next((t for t in reverse.plan.quantities[of] if t.reader == of and t.shift == 1), None)
+    if term is None:
+        direct = np.zeros((lanes.size, n, n))
+    else:
+        current = {**lanes.base[1], GRAD_PREFIX + of: seed}
+        evaluate = compile_expression(term.frame, trace.problem.params)
+        direct = np.broadcast_to(evaluate(current, [current, lanes.base[0]]), (lanes.size, n, n))
+    return grads[0][of], direct + 0.0
+
+
+def spectral_norms(matrices) -> list:
+    """Returns the largest singular value of each matrix (one batched SVD)."""
+    stack = np.asarray(matrices, dtype=float)
+    return [float(v) for v in np.linalg.svd(stack, compute_uv=False)[..., 0]]
 
 
 def run_jacobian(problem: Problem, of: str, to: int | None = None,
@@ -196,15 +253,28 @@ def run_jacobian(problem: Problem, of: str, to: int | None = None,
     total_form, direct_form, indirect = expansion(cell, of)
     reverse = _Reverse(plan, cell, trace, of)
     top = to - first
+    # One step back, only q(t-1) and what it moves in its own step are wanted at t-1.
+    moved_before, _ = _dependents(cell, of)
     steps = []
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-        for index in range(0, top + 1):
-            grads, initial = reverse.run(index, max(index - 1, 0))
-            total = initial[of] if index == 0 else grads[index - 1][of]
-            steps.append(OneStep(first + index, total, reverse.direct(index)))
+        if reverse.batched and top >= 1:
+            grads, initial = reverse.run(0, 0)
+            steps.append(OneStep(first, initial[of], reverse.direct(0)))
+            totals, directs = _one_steps(reverse, trace, cell, of, moved_before)
+            steps += [OneStep(first + index, totals[index - 1], directs[index - 1])
+                      for index in range(1, top + 1)]
+        else:
+            for index in range(0, top + 1):
+                grads, initial = reverse.run(index, max(index - 1, 0),
+                                             moved_before if index > 0 else None)
+                total = initial[of] if index == 0 else grads[index - 1][of]
+                steps.append(OneStep(first + index, total, reverse.direct(index)))
         grads, initial = reverse.run(top, 0)
-    back = [FromStep(first + k, grads[k][of], norm_of(grads[k][of])) for k in range(top - 1, -1, -1)]
-    back.append(FromStep(first - 1, initial[of], norm_of(initial[of])))
+    matrices = [grads[k][of] for k in range(top - 1, -1, -1)] + [initial[of]]
+    norms = ([norm_of(m) for m in matrices] if reverse.scalar else spectral_norms(matrices))
+    back = [FromStep(first + k, grads[k][of], norms[i])
+            for i, k in enumerate(range(top - 1, -1, -1))]
+    back.append(FromStep(first - 1, initial[of], norms[-1]))
     vanishing = next((b.k for b in back if b.norm < VANISHING), None)
     exploding = next((b.k for b in back if b.norm > EXPLODING), None)
     return Jacobian(problem, cell, trace, of, to, total_form, direct_form, indirect, tuple(steps),

@@ -53,6 +53,10 @@ def _matmul(a, b):
         return a * b[0]
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return a * b
+    if np.ndim(a) == 2 and np.ndim(b) >= 3:
+        # W @ v for a stack of row vectors v (L, 1, n), as `jacobian` evaluates every
+        # step side by side: each v's product is v Wᵀ.
+        return b @ np.transpose(a)
     return a @ b
 
 

@@ -72,6 +72,8 @@ class LatexPrinter(Printer):
             return rf"\frac{{{self._print(node.left)}}}{{{self._print(node.right)}}}"
         left, right = self.operands(node)
         if node.op == "**":
+            if "^" in left and not left.startswith(r"\left("):
+                left = f"{{{left}}}"     # h^{(1)} squared is {h^{(1)}}^{2}, not a double superscript
             return f"{left}^{{{self._print(node.right)}}}"
         if node.op == "@":
             scalar = self.scalar(node.left) or self.scalar(node.right)
@@ -112,7 +114,7 @@ class LatexPrinter(Printer):
         return "{" + self.parenthesize(node.operand, 100) + r"}^{\top}"
 
     def _print_Outer(self, node):
-        left = self.parenthesize(node.left, 20)
+        left = self.parenthesize(node.left, 20, strict=True)
         return left + r" \otimes " + self.parenthesize(node.right, 20, strict=True)
 
     def _print_Part(self, node):

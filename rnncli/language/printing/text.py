@@ -71,7 +71,7 @@ class TextPrinter(Printer):
         return self.parenthesize(node.operand, 100) + "ᵀ"
 
     def _print_Outer(self, node):
-        return f"{self.parenthesize(node.left, 20)} ⊗ {self.parenthesize(node.right, 20, strict=True)}"
+        return f"{self.parenthesize(node.left, 20, strict=True)} ⊗ {self.parenthesize(node.right, 20, strict=True)}"
 
     def _print_Part(self, node):
         entries = str(node.start + 1) if node.scalar else f"{node.start + 1}..{node.stop}"
