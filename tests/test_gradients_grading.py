@@ -119,3 +119,23 @@ def test_unknown_gradient_reference_is_an_error():
 
     with pytest.raises(ProblemError, match="did you mean `W_a`|no quantity or parameter"):
         asked_items(parse_problem(text, "bad.yaml"))
+
+
+def test_a_list_answers_every_step_of_a_gradient():
+    text = GOMEZ[:GOMEZ.index("questions:")] + "questions:\n  - ask: [grad.state, grad.W_a]\n"
+    marking = Marking(parse_problem(text, "gomez.yaml"))
+    result = run_gradients(marking.problem)
+    states = [float(result.grad("state", t)) for t in (0, 1)]
+    answers = parse_answers(answers_text({"grad.state": states, "grad.W_a": result.params["W_a"]}),
+                            "student.yaml")
+    graded = {item.ref: item for item in marking.grade(answers).items}
+    assert graded["grad.state[0]"].status == "correct" and graded["grad.state[1]"].status == "correct"
+    assert graded["grad.W_a"].status == "correct"
+
+
+def test_points_of_a_gradient_spread_over_its_steps():
+    text = (GOMEZ[:GOMEZ.index("questions:")] + "questions:\n  - ask: [grad.state, grad.W_a]\n"
+            "    points: {grad.state: 4, grad.W_a: 1}\n")
+    marking = Marking(parse_problem(text, "gomez.yaml"))
+    points = {str(item.ref): item.max_points for item in marking.items}
+    assert points == {"grad.state[0]": 2, "grad.state[1]": 2, "grad.W_a": 1}

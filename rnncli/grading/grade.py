@@ -199,12 +199,14 @@ class Marking:
 
     def _singles(self, ref: Reference, entry) -> list:
         """Returns [(single reference, raw value)]: `h: [a, b, c]` answers h[1], h[2], h[3]."""
-        if ref.kind != "quantity" or ref.step is not None:
+        if ref.kind not in ("quantity", "grad") or ref.step is not None:
             return [(ref, entry.value)]
         problem = self._names_nothing(ref)
         if problem:
             raise ProblemError(problem)
         steps = self.solution.expand(ref)
+        if steps == [ref]:          # grad.W_f: a parameter's gradient has no steps
+            return [(ref, entry.value)]
         if not isinstance(entry.value, list) or len(entry.value) != len(steps):
             raise ProblemError(f"`{ref}` stands for every step: give a list of {len(steps)} "
                                f"values, one per step, or answer {ref.name}[{steps[0].step}], "
