@@ -158,3 +158,16 @@ def test_jacobians_equal_central_differences(equations):
                 ends.append(trace.value("h", result.to))
             numeric[:, j] = (ends[0] - ends[1]) / (2 * eps)
         np.testing.assert_allclose(back.jacobian, numeric, rtol=1e-6, atol=1e-8, err_msg=f"k={back.k}")
+
+
+def test_rnn_expansion_through_a_matrix_is_diag_times_w():
+    text = problem_yaml(cell="rnn", params={"W_xh": np.array([[0.5], [0.2]]),
+                                            "W_hh": np.array([[0.3, 0.1], [0.0, 0.4]]),
+                                            "b_h": np.array([0.0, 0.1])},
+                        inputs={"x": [np.array(v) for v in (1.0, 2.0, 3.0)]})
+    result = run_jacobian(parse_problem(text, "rnn.yaml"), "h")
+    assert to_text(result.expansion, scalar=lambda n: True) == "diag(1 − h(t)^2)·W_hh"
+    # and the numbers are that matrix: diag(1 − h(2)²) W_hh
+    h2 = np.ravel(result.trace.value("h", 2))
+    np.testing.assert_allclose(result.steps[1].total, np.diag(1 - h2 ** 2) @ np.array([[0.3, 0.1], [0.0, 0.4]]),
+                               rtol=1e-14)

@@ -22,8 +22,8 @@ from rnncli.cells.cell import Cell
 from rnncli.errors import ProblemError, did_you_mean
 from rnncli.files.problem import LossSpec, Problem
 from rnncli.language.derivatives import add, mul, shape_function, vjp
-from rnncli.language.expression import (BinOp, Broadcast, Call, Concat, Derivative, Name, Node,
-                                        Number, walk)
+from rnncli.language.expression import (BinOp, Broadcast, Call, Concat, Derivative, Grad, Name,
+                                        Node, Number, Transpose, walk)
 from rnncli.solve.gradients import _Frames, _backward, build_plan
 from rnncli.solve.trace import GRAD_PREFIX, Trace, compile_expression, run_trace
 
@@ -101,12 +101,47 @@ def expansion(cell: Cell, q: str) -> tuple[Node, Node, tuple]:
         for n in indirect:
             total = add(total, mul(Derivative(n, previous), coefficients[n]))
     else:
+        # Through a matrix the coefficient is a matrix: read it off the vector-Jacobian
+        # product (Wᵀ @ (δ ⊙ d) is δ's image under J = diag(d)·W).
+        adjoint = Grad(q)
+        products = vjp(equation.expr, adjoint, shape_function(cell.shapes), value=Name(q))
         whole = Name(q)
-        direct = Derivative(whole, previous) if previous in reads else Number(0.0)
-        total = direct if previous in reads else None
+        partial = {n: _matrix_form(products[n], adjoint) or Derivative(whole, n) for n in products}
+        direct = partial.get(previous, Number(0.0))
+        total = direct if previous in partial else None
         for n in indirect:
-            total = add(total, mul(Derivative(whole, n), Derivative(n, previous)))
+            total = add(total, BinOp("@", partial[n], Derivative(n, previous)))
     return (total if total is not None else Number(0.0)), direct, tuple(indirect)
+
+
+def _matrix_form(tree: Node, adjoint: Node) -> Node | None:
+    """Returns J with tree = Jᵀ @ adjoint, as diag(d)·W products, or None if not of that form."""
+    if tree == adjoint:
+        return _IDENTITY
+    if isinstance(tree, BinOp) and tree.op == "@" and isinstance(tree.left, Transpose):
+        inner = _matrix_form(tree.right, adjoint)
+        if inner is None:
+            return None
+        return tree.left.operand if inner is _IDENTITY else BinOp("@", inner, tree.left.operand)
+    if isinstance(tree, BinOp) and tree.op == "*":
+        for side, other in ((tree.left, tree.right), (tree.right, tree.left)):
+            if adjoint in walk(side) and adjoint not in walk(other):
+                inner = _matrix_form(side, adjoint)
+                if inner is None:
+                    return None
+                scale = Call("diag", (other,))
+                return scale if inner is _IDENTITY else BinOp("@", scale, inner)
+        return None
+    if isinstance(tree, BinOp) and tree.op in "+-":
+        left, right = _matrix_form(tree.left, adjoint), _matrix_form(tree.right, adjoint)
+        if left is None or right is None or _IDENTITY in (left, right):
+            return None
+        return BinOp(tree.op, left, right)
+    return None
+
+
+# Stands for the identity while a matrix form is built (never printed).
+_IDENTITY = Name("I")
 
 
 def _batch_safe(plan, cell: Cell) -> bool:
