@@ -259,8 +259,8 @@ def check_loss(problem: Problem, cell: Cell, loss: LossSpec) -> None:
                            f"{shape}; sum it: sum({loss.each})", file=problem.file, line=loss.line)
 
 
-def counted_steps(problem: Problem, at) -> tuple:
-    """Returns the steps whose loss counts: all, the last, or those listed."""
+def counted_steps(problem: Problem, at, option: bool = False) -> tuple:
+    """Returns the steps whose loss counts: all, the last, or those listed (`option`: --at)."""
     first, n = problem.time_start, problem.n_steps
     steps = range(first, first + n)
     if at == "all":
@@ -270,9 +270,10 @@ def counted_steps(problem: Problem, at) -> tuple:
     chosen = (at,) if isinstance(at, int) else tuple(at)
     for t in chosen:
         if t not in steps:
-            line = problem.loss.line if problem.loss else None
-            raise ProblemError(f"the loss is counted at step {t}, outside the steps "
-                               f"{first}..{steps[-1]}", file=problem.file, line=line)
+            where = dict(file=problem.file, line=problem.loss.line if problem.loss else None)
+            raise ProblemError(f"{'--at: ' if option else ''}the loss is counted at step {t}, "
+                               f"outside the steps {first}..{steps[-1]}",
+                               **({} if option else where))
     return tuple(sorted(set(chosen)))
 
 
@@ -433,7 +434,7 @@ def run_gradients(problem: Problem, options: GradientOptions = GradientOptions()
     trace = run_trace(problem, cell, overrides)
     plan = build_plan(problem, cell, loss)
     first = problem.time_start
-    counted = counted_steps(problem, loss.at)
+    counted = counted_steps(problem, loss.at, option=options.at is not None)
     counted_index = {t - first for t in counted}
     scale = 1.0 / len(counted) if loss.mean else 1.0
     max_lag = max(list(cell.states.values()) + [n.lag for n in names(loss.expr)], default=0)

@@ -223,10 +223,9 @@ class _Lanes:
     dq(t)/dq(t-1) at once: the passes for different t are independent.
     """
 
-    def __init__(self, trace: Trace, cell: Cell):
+    def __init__(self, trace: Trace, cell: Cell, lanes: range):
         steps = trace.steps
         values = lambda i: {**steps[i].inputs, **steps[i].values}  # noqa: E731
-        lanes = range(1, len(steps))
         self.size = len(lanes)
         now = [values(i) for i in lanes]
         before = [values(i - 1) for i in lanes]
@@ -244,9 +243,23 @@ class _Lanes:
         return self.lags[index]
 
 
+# Steps side by side per pass: enough to leave little to the interpreter, few enough
+# that the stacked arrays stay in the processor's cache.
+LANES = 16
+
+
 def _one_steps(reverse, trace, cell, of, moved_before):
-    """Returns (total, direct) stacked over t = 2..T, from one pass over stacked steps."""
-    lanes = _Lanes(trace, cell)
+    """Returns (total, direct) stacked over t = 2..T, from passes over stacked steps."""
+    totals, directs = [], []
+    for start in range(1, len(trace.steps), LANES):
+        lanes = _Lanes(trace, cell, range(start, min(start + LANES, len(trace.steps))))
+        total, direct = _one_step_lanes(reverse, trace, cell, of, moved_before, lanes)
+        totals.append(total)
+        directs.append(direct)
+    return np.concatenate(totals), np.concatenate(directs)
+
+
+def _one_step_lanes(reverse, trace, cell, of, moved_before, lanes):
     n = reverse.size
     seed = np.broadcast_to(np.eye(n), (lanes.size, n, n))
     grads, _, _, _, _, _ = _backward(reverse.plan, cell, lanes, set(), 1, 0, keep_parts=False,
