@@ -165,3 +165,12 @@ def test_both_clippings_refused():
     result = CliRunner().invoke(cli, ["gradients", str(PROBLEMS / "lstm-dcdc.yaml"),
                                       "--clip-norm", "1", "--clip-value", "1"])
     assert result.exit_code == 2 and "not both" in result.stderr
+
+
+def test_check_validates_the_loss(tmp_path):
+    text = (PROBLEMS / "lstm-gomez-backprop.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "vector-loss.yaml"
+    path.write_text(text.replace("loss: 0.5 * (out - label) ** 2", "loss: (out - label) * W_a"),
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2 and "sum it" in result.stderr

@@ -77,9 +77,10 @@ def text_sections(result, precision: int):
     if result.clip is not None:
         yield "Clipping", list(_clip_lines(result, precision))
     if result.update is not None:
+        clipped = " (clipped)" if result.clip is not None else ""
         yield "One step of gradient descent", [
-            f"{p} ← {p} − {format_number(result.lr, precision)}·∂L/∂{p} = {value_text(v, precision)}"
-            for p, v in result.update.items()]
+            f"{p} ← {p} − {format_number(result.lr, precision)}·∂L/∂{p}{clipped} = "
+            f"{value_text(v, precision)}" for p, v in result.update.items()]
 
 
 def _param_lines(result, precision):
