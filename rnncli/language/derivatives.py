@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rnncli.language.expression import (BinOp, Broadcast, Call, Concat, Name, Neg, Node, Number,
-                                        Outer, Part, Step, Transpose, Value, transform)
+from rnncli.language.expression import (BinOp, Broadcast, Call, Concat, Grad, Name, Neg, Node,
+                                        Number, Outer, Part, Step, Transpose, Value, transform)
 from rnncli.language.functions import FUNCTIONS
 
 
@@ -38,7 +38,7 @@ def shape_function(shapes: dict):
     def shape_of(node: Node) -> tuple:
         if isinstance(node, Number):
             return ()
-        if isinstance(node, (Name, Step)):
+        if isinstance(node, (Name, Step, Grad)):
             return tuple(shapes[node.name])
         if isinstance(node, Value):
             import numpy as np
@@ -316,3 +316,20 @@ def vjp(expr: Node, adjoint: Node, shape_of, value: Node | None = None) -> dict:
 
     go(expr, adjoint, value)
     return found
+
+
+def row_form(node: Node, shape_of) -> Node:
+    """Returns `node` with every Wᵀ @ v (v a vector) as v @ W, for evaluation.
+
+    The same number without a transposed copy; and a stack of adjoints, one per
+    row (as `jacobian` carries them), goes through unchanged.
+    """
+    if isinstance(node, BinOp):
+        left, right = row_form(node.left, shape_of), row_form(node.right, shape_of)
+        if (node.op == "@" and isinstance(node.left, Transpose)
+                and len(shape_of(node.right)) == 1):
+            return BinOp("@", right, row_form(node.left.operand, shape_of))
+        return BinOp(node.op, left, right)
+    if isinstance(node, (Neg, Call, Concat, Transpose, Outer, Part, Broadcast)):
+        return transform(node, lambda n: None if n is node else row_form(n, shape_of))
+    return node

@@ -25,7 +25,7 @@ from rnncli.cells.build import build_cell
 from rnncli.cells.cell import Cell
 from rnncli.errors import EquationError, ProblemError, did_you_mean
 from rnncli.files.problem import LossSpec, Problem
-from rnncli.language.derivatives import NotDifferentiable, shape_function, vjp
+from rnncli.language.derivatives import NotDifferentiable, row_form, shape_function, vjp
 from rnncli.language.expression import Grad, Name, Node, Number, Outer, names, transform, walk
 from rnncli.solve.trace import GRAD_PREFIX, Trace, compile_expression, run_trace
 
@@ -169,13 +169,14 @@ def build_plan(problem: Problem, cell: Cell, loss: LossSpec) -> Plan:
                                 f"{exc}", file=problem.file, line=line) from None
         for name, tree in found.items():
             tree = _params_named(tree, params)
-            compiled = compile_expression(tree, problem.params)
+            frame = row_form(tree, shape_of)
+            compiled = compile_expression(frame, problem.params)
             if name.name in quantity_terms:
                 quantity_terms[name.name].append(Term(
-                    name.name, reader, name.lag, _shift(tree, name.lag), tree, compiled))
+                    name.name, reader, name.lag, _shift(tree, name.lag), frame, compiled))
             elif name.name in param_terms:
-                param_terms[name.name].append(Term(name.name, reader, 0, tree, tree, compiled,
-                                                   outer=_outer(tree, problem)))
+                param_terms[name.name].append(Term(name.name, reader, 0, tree, frame, compiled,
+                                                   outer=_outer(frame, problem)))
     plan = Plan(loss, {q: tuple(t) for q, t in quantity_terms.items()},
                 {p: tuple(t) for p, t in param_terms.items()}, trainable)
     return _share(plan, problem)

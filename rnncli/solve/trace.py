@@ -87,11 +87,6 @@ def compile_expression(node: Node, constants: dict | None = None):
         if lag == 0:
             return lambda current, lagged: current[name]
         return lambda current, lagged: lagged[lag][name]
-    if isinstance(node, BinOp) and node.op == "@" and isinstance(node.left, Transpose):
-        # Wᵀ @ δ is evaluated as δ @ W: no transposed copy, and a stack of adjoints
-        # (one per row, as `jacobian` uses) works unchanged.
-        matrix, vector = compile_child(node.left.operand), compile_child(node.right)
-        return lambda current, lagged: _matmul(vector(current, lagged), matrix(current, lagged))
     if isinstance(node, BinOp):
         op = _BINARY[node.op]
         left, right = compile_child(node.left), compile_child(node.right)
