@@ -69,7 +69,8 @@ def text_sections(result, precision: int):
     if initial:
         t = problem.time_start - 1
         printer = _printer(TextPrinter, result, t, precision)
-        yield "Initial states", [_line(f"∂L/∂{w.name}({t})", _forms(printer, w),
+        step = str(t).replace("-", "−")
+        yield "Initial states", [_line(f"∂L/∂{w.name}({step})", _forms(printer, w),
                                        value_text(w.value, precision)) for w in initial]
     yield "Parameters (sum over the steps)", list(_param_lines(result, precision))
     yield "Norm", [f"‖∇L‖ = sqrt(sum of the squares of every parameter's gradient) = "
@@ -169,6 +170,14 @@ def render_latex(result, precision: int) -> str:
             rows.append(f"{target} &= " + " = ".join(forms))
         out += [f"\\paragraph{{Step $t = {step.t}$ (backward)}}", "\\begin{align*}",
                 " \\\\\n".join(rows), "\\end{align*}"]
+    initial = work_initial(result)
+    if initial:
+        t = problem.time_start - 1
+        printer = _printer(LatexPrinter, result, t, precision)
+        rows = [f"\\frac{{\\partial L}}{{\\partial {{{latex_name(w.name)}}}^{{({t})}}}} &= "
+                + " = ".join(_forms(printer, w) + [_latex_value(w.value, precision)]) for w in initial]
+        out += ["\\paragraph{Initial states}", "\\begin{align*}", " \\\\\n".join(rows),
+                "\\end{align*}"]
     rows = []
     symbolic = _printer(LatexPrinter, result, None, precision)
     numeric = _printer(LatexPrinter, result, 0, precision)
