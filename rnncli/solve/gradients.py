@@ -298,12 +298,22 @@ class _Frames:
         self.max_lag = max_lag
         self.reset()
 
-    def reset(self) -> None:
-        self.current = [dict(b) for b in self.base]
+    def reset(self, low: int = 0, top: int | None = None) -> None:
+        """Forgets the gradients of steps low..top (all steps by default)."""
+        top = len(self.base) - 1 if top is None else top
+        if low == 0 and top == len(self.base) - 1:
+            self.current = [dict(b) for b in self.base]
+        else:
+            # Outside the window only values are read (gradients are read at their own step).
+            for index in range(low, top + 1):
+                self.current[index] = dict(self.base[index])
         # The lists the compiled trees read lagged values from, made once per pass.
-        self.lags = [[self.current[index]] + [self.current[index - k] if index - k >= 0
-                                              else self.initial for k in range(1, self.max_lag + 1)]
-                     for index in range(len(self.base))]
+        if not hasattr(self, "lags"):
+            self.lags = [None] * len(self.base)
+        for index in range(max(0, low), min(len(self.base), top + self.max_lag + 1)):
+            self.lags[index] = [self.current[index]] + [
+                self.current[index - k] if index - k >= 0 else self.initial
+                for k in range(1, self.max_lag + 1)]
 
     def lagged(self, index: int) -> list:
         return self.lags[index]
@@ -498,8 +508,8 @@ def _truncated(plan, cell, frames, counted_index, k):
     initial = {q: np.zeros(shapes[q]) for q in cell.states if q in cell.quantities}
     params = {p: np.zeros(shapes[p]) for p in plan.trainable}
     for top in sorted(counted_index):
-        frames.reset()
         low = max(0, top - k + 1)
+        frames.reset(low, top)
         g, _, init, _, prm, _ = _backward(plan, cell, frames, {top}, top, low, keep_parts=False)
         for index in range(low, top + 1):
             for q, value in g[index].items():
