@@ -55,7 +55,7 @@ def trace(problem, output_format, precision):
 
     \b
     Example:
-      rnncli trace problems/gru-seed003.yaml --format markdown
+      rnncli trace problems/gru-olah-forward.yaml --format markdown
     """
     _show_trace(problem, output_format, precision, lstm_only=False)
 
@@ -86,6 +86,7 @@ def check(problems):
     Example:
       rnncli check problems/*.yaml
     """
+    from rnncli.files.yaml_source import STDIN_NAME
     from rnncli.grading.checking import check_problem_file
 
     failed = False
@@ -96,7 +97,7 @@ def check(problems):
             failed = True
             click.echo(f"Error: {exc}", err=True)
         else:
-            click.echo(f"ok {path}")
+            click.echo(f"ok {STDIN_NAME if path == '-' else path}")
     if failed:
         sys.exit(2)
 

@@ -1,4 +1,4 @@
-"""YAML document -> validated `Problem` (spec §1), every mistake named with its line."""
+"""YAML document -> validated `Problem` (docs/problem-files.md), every mistake named with its line."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,7 +12,8 @@ from rnncli.files.yaml_source import Document, load_yaml, parse_yaml
 TOP_LEVEL_KEYS = (
     "title", "source", "cell", "convention", "output", "equations", "sizes", "layers",
     "bidirectional", "proj_size", "bias", "params", "initial", "inputs", "steps",
-    "time_start", "questions", "tolerance", "follow_through", "fixed", "symmetric", "loss",
+    "time_start", "questions", "tolerance", "follow_through", "fixed", "symmetric", "vary",
+    "loss",
 )
 LOSS_KEYS = ("each", "at", "mean")
 OUTPUT_KINDS = ("none", "linear", "softmax", "sigmoid")
@@ -78,6 +79,7 @@ class Problem:
     follow_through: Any = True                        # False, or {"credit": c}
     fixed: tuple = ()
     symmetric: tuple = ()
+    vary: Any = None                                  # files.variation.Variation, or None
     loss: LossSpec | None = None
     doc: Document | None = field(default=None, compare=False, repr=False)
 
@@ -106,6 +108,9 @@ def parse_problem(text: str, filename: str = "<string>") -> Problem:
 def problem_from_document(doc: Document) -> Problem:
     """Returns the validated Problem of a YAML document."""
     data = doc.data
+    if isinstance(data, dict) and "answers" in data:
+        fail(doc, ("answers",), "this is an answers file (it has `answers:`), not a problem "
+                                f"file; grade it with `rnncli grade {doc.file}`")
     reject_unknown_keys(doc, (), data, TOP_LEVEL_KEYS)
     fields: dict[str, Any] = {"file": doc.file, "doc": doc}
     for key in ("title", "source"):
@@ -157,9 +162,15 @@ def problem_from_document(doc: Document) -> Problem:
     for key in ("fixed", "symmetric"):
         if key in data:
             fields[key] = _name_list(doc, key, data[key])
+    if "vary" in data:
+        from rnncli.files.variation import parse_variation
+
+        fields["vary"] = parse_variation(doc, data["vary"])
     if "loss" in data:
         fields["loss"] = _loss(doc, data["loss"])
     problem = Problem(**fields)
+    if problem.vary is not None:
+        _check_varied_names(doc, problem)
     lengths = {name: len(seq) for name, seq in problem.inputs.items()}
     if problem.steps is not None and lengths and problem.steps not in lengths.values():
         fail(doc, ("steps",), f"`steps` is {problem.steps} but the inputs have "
@@ -246,7 +257,7 @@ def _inputs(doc, value):
 
 
 def parse_tolerance(doc, path, value) -> Tolerance:
-    """Returns the Tolerance of `{rel, abs}`, `{sigfig}` or `{decimals}` (spec §5)."""
+    """Returns the Tolerance of `{rel, abs}`, `{sigfig}` or `{decimals}` (docs/grading.md)."""
     spec = _mapping(doc, path, value)
     allowed = ("rel", "abs", "sigfig", "decimals")
     reject_unknown_keys(doc, path, spec, allowed, what="tolerance key")
@@ -369,6 +380,16 @@ def _loss(doc, value) -> LossSpec:
         fail(doc, ("loss", "mean"), f"`loss.mean` must be true or false, not {describe(mean)}")
     return parse_loss(each, at=at, mean=mean, file=doc.file,
                       line=doc.line("loss", "each") or doc.line("loss"))
+
+
+def _check_varied_names(doc, problem: Problem) -> None:
+    """Fails unless every varied name has a value in its section (the value gives its shape)."""
+    for r in problem.vary.ranges:
+        if r.name not in getattr(problem, r.section):
+            given = ", ".join(getattr(problem, r.section)) or "none"
+            fail(doc, ("vary", r.section, r.name),
+                 f"`vary.{r.section}.{r.name}`: the problem gives no `{r.section}.{r.name}` to vary "
+                 f"({r.section} given: {given}); a variant changes numbers the file already has")
 
 
 def problem_level(problem: Problem) -> str:

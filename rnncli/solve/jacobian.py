@@ -203,10 +203,10 @@ class _Reverse:
         current = self.frames.current[index]
         key = GRAD_PREFIX + self.q
         saved = current.get(key)
-        seeds = [np.float64(1.0)] if self.scalar else (
+        starts = [np.float64(1.0)] if self.scalar else (
             [np.eye(self.size)] if self.batched else list(np.eye(self.size)))
         values = []
-        for seed in seeds:
+        for seed in starts:
             current[key] = seed
             values.append(np.asarray(evaluate(current, self.frames.lagged(index)), dtype=float))
         if saved is not None:
