@@ -70,7 +70,9 @@ def build_network(problem: Problem) -> Network:
     """Returns the Network of a problem; raises ProblemError for stacking it cannot do."""
     stacked = problem.layers > 1 or problem.bidirectional or bool(problem.proj_size)
     if stacked:
-        _check_stackable(problem)
+        check_stackable(problem)
+        if problem.params or problem.initial:
+            problem = _sizes_from_numbers(problem)
     base = build_cell(problem, shapes=True, evaluate=False)
     sizes = dict(input_size=size_of(base, base.input_name),
                  hidden_size=size_of(base, hidden_name(base)),
@@ -116,7 +118,28 @@ def _stacking_key(problem: Problem) -> str:
     return "proj_size" if problem.proj_size else "layers" if problem.layers > 1 else "bidirectional"
 
 
-def _check_stackable(problem: Problem) -> None:
+def _sizes_from_numbers(problem: Problem) -> Problem:
+    """Returns a traced stacked problem as sizes only, the sizes read off its numbers."""
+    import dataclasses
+
+    from rnncli.cells.network import network_cell
+
+    cell, _ = network_cell(problem, shapes=True, evaluate=False)
+    first = next(b for b in cell.blocks if b.layer is not None)
+    from rnncli.cells.builtin import load_cell_spec
+
+    spec = load_cell_spec(problem.cell, problem.convention)
+    state = "c" if problem.proj_size else spec.hidden
+    sizes = {"input": size_of(cell, spec.input),
+             "hidden": size_of(cell, state + first.suffix)}
+    if "y" in cell.shapes:
+        sizes["output"] = size_of(cell, "y")
+    return dataclasses.replace(problem, params={}, initial={}, inputs={}, steps=None,
+                               sizes={k: v for k, v in sizes.items() if v is not None},
+                               changes=(), teacher_forcing={})
+
+
+def check_stackable(problem: Problem) -> None:
     """Refuses, before any shape inference, what cannot be stacked."""
     from rnncli.cells.builtin import load_cell_spec
     from rnncli.errors import RnncliError
@@ -136,10 +159,6 @@ def _check_stackable(problem: Problem) -> None:
                            f"({', '.join(spec.equations)}); `{extra[0]}` is new — use "
                            "`output:` for a read-out", file=problem.file,
                            line=problem.line("equations", extra[0]))
-    if problem.params:
-        raise ProblemError(f"with `{key}`, give `sizes` rather than `params`: one value per name "
-                           "cannot fill every layer and direction", file=problem.file,
-                           line=problem.line("params"))
     if problem.proj_size:
         if (problem.cell, problem.convention) != ("lstm", "pytorch"):
             raise ProblemError("`proj_size` is PyTorch's LSTM projection: it needs `cell: lstm` "

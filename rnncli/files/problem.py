@@ -13,9 +13,10 @@ TOP_LEVEL_KEYS = (
     "title", "source", "cell", "convention", "output", "equations", "sizes", "layers",
     "bidirectional", "proj_size", "bias", "params", "initial", "inputs", "steps",
     "time_start", "questions", "tolerance", "follow_through", "fixed", "symmetric",
+    "teacher_forcing",
 )
 OUTPUT_KINDS = ("none", "linear", "softmax", "sigmoid")
-QUESTION_KEYS = ("id", "text", "ask", "points", "tolerance")
+QUESTION_KEYS = ("id", "text", "ask", "points", "tolerance", "set")
 MAX_STEPS = 1_000_000
 
 
@@ -37,6 +38,7 @@ class Question:
     points: Any                 # a number spread evenly, or a mapping reference -> points
     tolerance: Tolerance | None
     line: int | None
+    set: dict = field(default_factory=dict)     # name -> expression text, for this question only
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class Problem:
     follow_through: Any = True                        # False, or {"credit": c}
     fixed: tuple = ()
     symmetric: tuple = ()
+    teacher_forcing: dict = field(default_factory=dict)   # quantity -> input read in its place at t-k
+    changes: tuple = ()                               # files.changes.Change made for this run
     doc: Document | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -144,6 +148,8 @@ def problem_from_document(doc: Document) -> Problem:
     for key in ("fixed", "symmetric"):
         if key in data:
             fields[key] = _name_list(doc, key, data[key])
+    if "teacher_forcing" in data:
+        fields["teacher_forcing"] = _name_mapping(doc, "teacher_forcing", data["teacher_forcing"])
     problem = Problem(**fields)
     lengths = {name: len(seq) for name, seq in problem.inputs.items()}
     if problem.steps is not None and lengths and problem.steps not in lengths.values():
@@ -286,7 +292,18 @@ def _questions(doc, value) -> tuple:
         text = item.get("text", "")
         if not isinstance(text, str):
             fail(doc, path + ("text",), f"question `text` must be text, not {describe(text)}")
-        questions.append(Question(qid, text, tuple(ask), points, tolerance, doc.line(*path)))
+        changes = {}
+        if "set" in item:
+            for name, expr in _mapping(doc, path + ("set",), item["set"]).items():
+                _identifier(doc, path + ("set", name), name)
+                if isinstance(expr, (int, float)) and not isinstance(expr, bool):
+                    expr = str(as_number(doc, path + ("set", name), expr))
+                if not isinstance(expr, str):
+                    fail(doc, path + ("set", name), f"`set.{name}` must be an expression, "
+                                                    f"not {describe(expr)}")
+                changes[name] = expr
+        questions.append(Question(qid, text, tuple(ask), points, tolerance, doc.line(*path),
+                                  changes))
     return tuple(questions)
 
 
@@ -309,6 +326,17 @@ def _name_list(doc, key, value) -> tuple:
     if not isinstance(value, list):
         fail(doc, (key,), f"`{key}` must be a list of parameter names, not {describe(value)}")
     return tuple(_identifier(doc, (key, i), n) for i, n in enumerate(value))
+
+
+def _name_mapping(doc, key, value) -> dict:
+    """Returns a mapping name -> name (`teacher_forcing: {y: target}`)."""
+    mapping = {}
+    for name, other in _mapping(doc, (key,), value).items():
+        _identifier(doc, (key, name), name)
+        if not isinstance(other, str):
+            fail(doc, (key, name), f"`{key}.{name}` must name an input, not {describe(other)}")
+        mapping[name] = _identifier(doc, (key, name), other)
+    return mapping
 
 
 def problem_level(problem: Problem) -> str:

@@ -126,7 +126,7 @@ class Recomputer:
     def _one_step(self, t: int, overrides: dict, equations: list, cell: Cell, variant: str):
         """Returns name[t] (the last of `equations`) computed at step t alone, or None."""
         if variant not in self._functions:
-            self._functions[variant] = {e.name: compile_expression(e.expr, self.problem.params)
+            self._functions[variant] = {e.name: compile_expression(e.expr, self.reference.parameters)
                                         for e in cell.equations}
         functions = self._functions[variant]
         index = t - self.first

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnncli.language.expression import BinOp, Call, Name, Neg, Node, Number, Step, Value, transform, walk
+from rnncli.language.expression import (BinOp, Call, Name, Neg, Node, Number, Step, Value, names,
+                                        transform, walk)
 from rnncli.solve.trace import Trace, evaluate_node
 
 MAX_SUBSTITUTED_ENTRIES = 9
@@ -60,16 +61,18 @@ def scalar_test(shapes: dict):
 
 def work_trace(trace: Trace) -> tuple:
     """Returns the WorkedStep of every step of a trace."""
-    problem, cell = trace.problem, trace.cell
-    params = problem.params
-    max_lag = max(cell.states.values(), default=0)
+    cell = trace.cell
+    params = trace.parameters
+    lags = sorted({n.lag for e in cell.equations for n in names(e.expr) if n.lag})
+    count = len(trace.steps)
+    before = {**params, **trace.initial}
+    rows = [{**params, **record.inputs, **record.values} for record in trace.steps]
     worked = []
     for index, record in enumerate(trace.steps):
-        current = {**params, **record.inputs, **record.values}
-        lagged = [current] + [
-            {**params, **(trace.steps[index - k].inputs), **(trace.steps[index - k].values)}
-            if index - k >= 0 else {**params, **trace.initial}
-            for k in range(1, max_lag + 1)]
+        current = rows[index]
+        lagged = {0: current}
+        for k in lags:   # a backward direction reads t+1: a negative lag
+            lagged[k] = rows[index - k] if 0 <= index - k < count else before
         equations = []
         for equation in cell.equations:
             equations.append(_work(equation.name, equation.expr, record.t, current, lagged,

@@ -81,8 +81,8 @@ class Printer:
 
     def step_index(self, lag: int) -> str:
         """Returns the step of a name read `lag` steps back: `3`, `t`, `t-1`."""
-        if self.step is None:
-            return "t" if lag == 0 else f"t-{lag}"
+        if self.step is None:   # a negative lag is a backward direction's t+1
+            return "t" if lag == 0 else f"t-{lag}" if lag > 0 else f"t+{-lag}"
         return str(self.step - lag)
 
     def number(self, value: float) -> str:

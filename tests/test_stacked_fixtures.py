@@ -1,0 +1,94 @@
+"""Stacked, bidirectional and projected networks against PyTorch 2.13 itself.
+
+The fixtures (tests/fixtures/torch_stacked/*.json, written by
+tests/fixtures/generate_stacked_fixtures.py) hold torch's `state_dict()`, the
+same numbers cut into rnncli's per-gate names, the inputs and initial states,
+torch's `output[t]` and every layer's and direction's h at every step (each
+layer run alone in torch with the stacked module's weights). Every case goes
+through the loader as YAML text twice, once with the packed tensors as torch
+gives them and once split, and both must equal torch to 1e-12. No test here
+imports torch.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from problem_text import problem_yaml
+from rnncli.files.problem import parse_problem
+from rnncli.solve.trace import run_trace
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures" / "torch_stacked").glob("*.json"))
+TOLERANCE = dict(rtol=1e-12, atol=1e-12)
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def case_yaml(case: dict, packed: bool) -> str:
+    params = case["state_dict"] if packed else case["params"]
+    extra = f"layers: {case['layers']}\nbidirectional: {str(case['bidirectional']).lower()}\n"
+    if case["proj_size"]:
+        extra += f"proj_size: {case['proj_size']}\n"
+    return problem_yaml(cell=case["cell"], convention=case["convention"],
+                        bias=None if case["bias"] else False,
+                        params={n: np.array(v) for n, v in params.items()},
+                        initial={n: np.array(v) for n, v in case["initial"].items()},
+                        inputs={"x": [np.array(v) for v in case["inputs"]["x"]]}, extra=extra)
+
+
+def test_the_configurations_cover_every_cell_and_kind():
+    cases = [load(p) for p in FIXTURES]
+    assert len(cases) >= 12
+    assert {c["cell"] for c in cases} == {"rnn", "lstm", "gru"}
+    assert any(c["layers"] == 3 for c in cases)
+    assert any(c["bidirectional"] and c["proj_size"] for c in cases)
+    assert any(not c["bias"] for c in cases)
+    for cell in ("rnn", "lstm", "gru"):
+        assert any(c["cell"] == cell and c["bidirectional"] and c["layers"] > 1 for c in cases)
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["split", "state_dict"])
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_fixture_matches_torch(path, packed):
+    case = load(path)
+    trace = run_trace(parse_problem(case_yaml(case, packed), path.name))
+    assert len(trace.steps) == case["steps"]
+    for name, expected in case["expected"].items():
+        got = np.array([np.ravel(step.values[name]) for step in trace.steps])
+        np.testing.assert_allclose(got, np.array(expected), **TOLERANCE, err_msg=name)
+    # torch's h_n and c_n: the forward direction's last step, the backward one's first.
+    first, last = trace.steps[0], trace.steps[-1]
+    for name, expected in case["final"].items():
+        step = first if name.endswith("_reverse") else last
+        np.testing.assert_allclose(np.ravel(step.values[name]), expected, **TOLERANCE,
+                                   err_msg=name)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_packed_and_split_give_the_same_numbers_and_the_split_is_reported(path):
+    case = load(path)
+    split = run_trace(parse_problem(case_yaml(case, False), path.name))
+    packed = run_trace(parse_problem(case_yaml(case, True), path.name))
+    for a, b in zip(split.steps, packed.steps):
+        assert a.values.keys() == b.values.keys()
+        for name in a.values:
+            assert np.array_equal(a.values[name], b.values[name]), name
+    assert not split.splits
+    assert {s.packed for s in packed.splits} == set(case["state_dict"])
+    assert set(packed.parameters) == set(case["params"])
+
+
+def test_names_are_those_of_count_params():
+    from rnncli.solve.counting import count_parameters
+
+    case = load(next(p for p in FIXTURES if p.stem == "lstm_2layers_bidirectional_projection"))
+    problem = parse_problem(case_yaml(case, False), "case.yaml")
+    trace = run_trace(problem)
+    counted = {row.name for row in count_parameters(problem).rows}
+    assert counted == set(trace.cell.params) == set(case["params"])
+    assert "h_l1_reverse" in trace.steps[0].values and "c_l0" in trace.steps[0].values
