@@ -9,30 +9,65 @@ from rnncli.cli.app import FORMATS, cli, emit, format_option, precision_option
 from rnncli.errors import RnncliError
 
 
-def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool) -> None:
+def change_options(command):
+    """Adds `--set NAME=EXPR` (repeatable): the changes of spec §15, to any command on a problem."""
+    return click.option("--set", "sets", multiple=True, metavar="NAME=EXPR",
+                        help="Replace (or add) the equation of NAME for this run, exactly as an "
+                        "`equations:` entry would; repeatable. Example: --set f=0")(command)
+
+
+def forcing_options(command):
+    command = click.option("--compare", is_flag=True,
+                           help="Also run the unchanged problem (no --set, free running) and "
+                           "show both, with the differences per quantity and step.")(command)
+    return click.option("--teacher-forcing", "forcings", multiple=True, metavar="Y=INPUT",
+                        help="Every read of Y at an earlier step takes the input INPUT at that "
+                        "step instead; Y is still computed. Repeatable.")(command)
+
+
+def load_changed(path: str, sets=(), forcings=()):
+    """Returns the problem of a file with the command line's changes made."""
+    from rnncli.files.changes import (apply_changes, parse_set_option,
+                                      parse_teacher_forcing_option)
     from rnncli.files.problem import load_problem
+
+    changes = [parse_set_option(s) for s in sets]
+    changes += [parse_teacher_forcing_option(f) for f in forcings]
+    return apply_changes(load_problem(path), changes)
+
+
+def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
+                sets=(), forcings=(), compare=False) -> None:
+    from rnncli.errors import UsageError
+    from rnncli.files.changes import baseline as unchanged
     from rnncli.solve.trace import run_trace
 
-    problem = load_problem(path)
+    problem = load_changed(path, sets, forcings)
     if lstm_only:
         _require_lstm(problem)
     trace = run_trace(problem)
+    baseline = None
+    if compare:
+        if not problem.changes and not problem.teacher_forcing:
+            raise UsageError("--compare compares a changed run with the unchanged one: give "
+                             "--set or teacher forcing too", file=problem.file)
+        baseline = run_trace(unchanged(problem))
     if output_format == "json":
         from rnncli.render.json_document import dumps, trace_document
 
-        emit(dumps(trace_document(trace)))
+        emit(dumps(trace_document(trace, baseline)))
     elif output_format == "markdown":
         from rnncli.render.trace import render_markdown
 
-        emit(render_markdown(trace, precision))
+        emit(render_markdown(trace, precision, baseline))
     elif output_format == "latex":
         from rnncli.render.trace import render_latex
 
-        emit(render_latex(trace, precision))
+        emit(render_latex(trace, precision, baseline))
     else:
         from rnncli.render.text import make_console, render_trace_text
 
-        render_trace_text(trace, precision, make_console())
+        render_trace_text(trace, precision, make_console(), baseline)
 
 
 def _require_lstm(problem) -> None:
@@ -50,28 +85,38 @@ def _require_lstm(problem) -> None:
 @click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
 @format_option(FORMATS)
 @precision_option
-def trace(problem, output_format, precision):
+@change_options
+@forcing_options
+def trace(problem, output_format, precision, sets, forcings, compare):
     """Step-by-step forward pass of any cell: every equation, with the numbers substituted.
 
+    Stacked and bidirectional networks are worked layer by layer, each
+    direction in its own time order.
+
     \b
-    Example:
-      rnncli trace problems/gru-seed003.yaml --format markdown
+    Examples:
+      rnncli trace problems/gru-olah-forward.yaml --format markdown
+      rnncli trace problems/lstm-standard.yaml --set f=0 --compare
+      rnncli trace problems/two-layer-feedback-numbers.yaml --teacher-forcing y=target --compare
     """
-    _show_trace(problem, output_format, precision, lstm_only=False)
+    _show_trace(problem, output_format, precision, False, sets, forcings, compare)
 
 
 @cli.command("lstm-trace")
 @click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
 @format_option(FORMATS)
 @precision_option
-def lstm_trace(problem, output_format, precision):
+@change_options
+@forcing_options
+def lstm_trace(problem, output_format, precision, sets, forcings, compare):
     """Step-by-step forward pass of an LSTM (a built-in cell must be an LSTM variant).
 
     \b
-    Example:
+    Examples:
       rnncli lstm-trace problems/lstm-goodfellow-forward.yaml --precision 6
+      rnncli lstm-trace problems/lstm-standard.yaml --set f=0 --compare
     """
-    _show_trace(problem, output_format, precision, lstm_only=True)
+    _show_trace(problem, output_format, precision, True, sets, forcings, compare)
 
 
 @cli.command()

@@ -35,28 +35,49 @@ def title_lines(console: Console, problem) -> None:
     console.print(Text(f"Cell: {describe_cell(problem)}", style="dim"))
 
 
-def render_trace_text(trace, precision: int, console: Console) -> None:
+def render_trace_text(trace, precision: int, console: Console, baseline=None) -> None:
+    from rnncli.render import network
+
     title_lines(console, trace.problem)
+    for note in network.heading_notes(trace):
+        console.print(Text(note, style="dim"), soft_wrap=True)
     console.print()
     console.print(Text("Equations", style="bold underline"))
     for line in equation_lines(trace):
         console.print("  " + line, soft_wrap=True)
-    for t, inputs, lines in text_lines(trace, precision):
-        console.print()
-        console.print(Text(f"Step t = {t}", style="bold cyan"))
-        if inputs:
-            console.print(Text("  " + inputs, style="green"), soft_wrap=True)
-        for line in lines:
-            name, _, rest = line.partition(" = ")
-            text = Text("  ")
-            text.append(name, style="bold")
-            text.append(" = " + rest)
-            console.print(text, soft_wrap=True)
+    if trace.cell.blocks:
+        groups = network.grouped_lines(trace, precision)
+    else:
+        groups = [(None, list(text_lines(trace, precision)))]
+    for title, steps in groups:
+        if title:
+            console.print()
+            console.print(Text(title, style="bold underline"))
+        for t, inputs, lines in steps:
+            console.print()
+            console.print(Text(f"Step t = {t}", style="bold cyan"))
+            if inputs:
+                console.print(Text("  " + inputs, style="green"), soft_wrap=True)
+            for line in lines:
+                name, _, rest = line.partition(" = ")
+                text = Text("  ")
+                text.append(name, style="bold")
+                text.append(" = " + rest)
+                console.print(text, soft_wrap=True)
     console.print()
-    header, rows = summary_rows(trace, precision)
-    table = Table(title="Summary", title_justify="left", show_lines=False)
-    for column in header:
-        table.add_column(column, justify="right" if column == "t" else "left", overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    if trace.cell.blocks:
+        tables = [(f"Summary: {title}", header, rows)
+                  for title, header, rows in network.summary_groups(trace, precision)]
+    else:
+        tables = [("Summary", *summary_rows(trace, precision))]
+    if baseline is not None:
+        console.print(Text(network.compare_title(trace), style="bold underline"))
+        tables += [(f"Δ{name} = changed − unchanged", header, rows)
+                   for name, header, rows in network.compare_tables(trace, baseline, precision)]
+    for title, header, rows in tables:
+        table = Table(title=title, title_justify="left", show_lines=False)
+        for column in header:
+            table.add_column(column, justify="right" if column == "t" else "left", overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)

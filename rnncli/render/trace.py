@@ -64,7 +64,8 @@ def describe_cell(problem) -> str:
     """Returns `lstm, goodfellow convention` or `custom equations` for headings."""
     if not problem.cell:
         return "custom equations"
-    custom = ", with custom equations" if problem.equations else ""
+    changed = {c.name for c in problem.changes if c.kind == "set"}
+    custom = ", with custom equations" if set(problem.equations) - changed else ""
     return f"{problem.cell}, {problem.convention} convention{custom}"
 
 
@@ -73,20 +74,47 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def render_markdown(trace, precision: int) -> str:
+def render_markdown(trace, precision: int, baseline=None) -> str:
+    from rnncli.render import network
+
     problem = trace.problem
     out = [f"# {one_line(problem.title or 'Forward pass')}", ""]
     if problem.source:
         out += [f"Source: {one_line(problem.source)}", ""]
-    out += [f"Cell: {describe_cell(problem)}.", "", "## Equations", ""]
+    out += [f"Cell: {describe_cell(problem)}.", ""]
+    out += [f"{note}." for note in network.heading_notes(trace)]
+    if network.heading_notes(trace):
+        out += [""]
+    out += ["## Equations", ""]
     out += [f"- `{line}`" for line in equation_lines(trace)] + [""]
-    for t, inputs, lines in text_lines(trace, precision):
-        out += [f"## Step t = {t}", ""]
-        if inputs:
-            out += [f"Inputs: `{inputs}`", ""]
-        out += [f"- `{line}`" for line in lines] + [""]
-    out += ["## Summary", ""] + summary_markdown(trace, precision)
+    if trace.cell.blocks:
+        for title, steps in network.grouped_lines(trace, precision):
+            out += [f"## {title}", ""]
+            for t, inputs, lines in steps:
+                out += [f"### Step t = {t}", ""]
+                if inputs:
+                    out += [f"Inputs: `{inputs}`", ""]
+                out += [f"- `{line}`" for line in lines] + [""]
+        out += ["## Summary", ""]
+        for title, header, rows in network.summary_groups(trace, precision):
+            out += [f"### {title}", ""] + _markdown_table(header, rows) + [""]
+        out.pop()
+    else:
+        for t, inputs, lines in text_lines(trace, precision):
+            out += [f"## Step t = {t}", ""]
+            if inputs:
+                out += [f"Inputs: `{inputs}`", ""]
+            out += [f"- `{line}`" for line in lines] + [""]
+        out += ["## Summary", ""] + summary_markdown(trace, precision)
+    if baseline is not None:
+        out += [""] + network.compare_markdown(trace, baseline, precision)
     return "\n".join(out) + "\n"
+
+
+def _markdown_table(header, rows) -> list[str]:
+    lines = ["| " + " | ".join(f"`{h}`" if h != "t" else h for h in header) + " |",
+             "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
 def summary_rows(trace, precision: int):
@@ -107,28 +135,48 @@ def summary_markdown(trace, precision: int) -> list[str]:
     return lines
 
 
-def render_latex(trace, precision: int) -> str:
+def render_latex(trace, precision: int, baseline=None) -> str:
     """Returns a LaTeX fragment: one align* environment per step (needs amsmath)."""
+    from rnncli.render import network
+
     problem = trace.problem
     scalar = scalar_test(trace.cell.shapes)
     # A line break in the title would end the LaTeX comment and leave text in the document.
     out = [one_line(f"% {problem.title or 'Forward pass'}"
                     + (f" ({problem.source})" if problem.source else "")),
            "% needs \\usepackage{amsmath}"]
-    for step in work_trace(trace):
+    out += [one_line(f"% {note}") for note in network.heading_notes(trace)]
+    worked_steps = work_trace(trace)
+    groups = [(block, worked_steps[::-1] if block.direction == "reverse" else worked_steps)
+              for block in trace.cell.blocks] or [(None, worked_steps)]
+    for block, steps in groups:
+        if block is not None:
+            out.append(f"\\subsection*{{{block.title[:1].upper() + block.title[1:]}}}")
+        out += _latex_steps(trace, steps, precision, scalar,
+                            None if block is None else set(block.names))
+    if baseline is not None:
+        out += network.compare_latex(trace, baseline, precision)
+    return "\n".join(out) + "\n"
+
+
+def _latex_steps(trace, steps, precision, scalar, wanted) -> list[str]:
+    out = []
+    for step in steps:
         printer = LatexPrinter(step=step.t, precision=precision, scalar=scalar,
                                constants=frozenset(trace.cell.params))
         out.append(f"\\paragraph{{Step $t = {step.t}$}}")
         out.append("\\begin{align*}")
         rows = []
         for worked in step.equations:
+            if wanted is not None and worked.name not in wanted:
+                continue
             forms = chain(printer, worked)
             value = LatexPrinter(precision=precision).doprint(_as_value(worked.value))
             target = f"{{{latex_name(worked.name)}}}^{{({step.t})}}"
             rows.append(f"{target} &= " + " = ".join(forms) + f" = {value}")
         out.append(" \\\\\n".join(rows))
         out.append("\\end{align*}")
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _as_value(value):
