@@ -174,7 +174,8 @@ def cells(name, convention, output_format):
 @click.option("--let", "use_let", is_flag=True,
               help="Name every quantity used more than once (`where h(3) = ...`) instead of copying it.")
 @format_option(FORMATS)
-def unroll(problem, to, quantity, depth, use_let, output_format):
+@change_options
+def unroll(problem, to, quantity, depth, use_let, output_format, sets):
     """The formula of Q[T] with every earlier step substituted, down to the inputs.
 
     Works on symbols alone: a problem needs only `equations:` and `steps:`,
@@ -185,11 +186,10 @@ def unroll(problem, to, quantity, depth, use_let, output_format):
       rnncli unroll problems/rnn-unroll-five-steps.yaml --to 5
       rnncli unroll problems/lstm-goodfellow-forward.yaml --to 3 --let --format latex
     """
-    from rnncli.files.problem import load_problem
     from rnncli.render.unroll import render_unrolled
     from rnncli.solve.unrolling import unroll as unroll_formula
 
-    unrolled = unroll_formula(load_problem(problem), to, quantity, depth=depth, let=use_let)
+    unrolled = unroll_formula(load_changed(problem, sets), to, quantity, depth=depth, let=use_let)
     emit(render_unrolled(unrolled, output_format))
 
 
@@ -204,7 +204,8 @@ def unroll(problem, to, quantity, depth, use_let, output_format):
               "Mermaid, JSON.")
 @click.option("--render", metavar="FILE", type=click.Path(dir_okay=False),
               help="Lay the graph out with Graphviz's dot into FILE.svg, .png or .pdf.")
-def graph(problem, unfold, show_params, output_format, render):
+@change_options
+def graph(problem, unfold, show_params, output_format, render, sets):
     """The folded or unfolded computational graph of a problem's equations.
 
     Folded, a recurrent edge (a value read at t-1) carries a black square ■, the
@@ -217,10 +218,9 @@ def graph(problem, unfold, show_params, output_format, render):
       rnncli graph problems/two-layer-feedback-graph.yaml --params --render folded.svg
     """
     from rnncli.solve.graphs import build_graph
-    from rnncli.files.problem import load_problem
     from rnncli.render.graph import render_dot, render_file, render_graph
 
-    built = build_graph(load_problem(problem), unfold, params=show_params)
+    built = build_graph(load_changed(problem, sets), unfold, params=show_params)
     if render:
         size = render_file(render_dot(built), render)
         click.echo(f"wrote {render} ({size} bytes)", err=True)

@@ -22,8 +22,12 @@ RENDER_TIMEOUT = 60   # seconds; a graph of MAX_UNFOLD steps lays out in well un
 
 
 def _label(edge) -> str:
-    """Returns an edge's label: its parameters, then a square per step of delay."""
-    return " ".join(list(edge.params) + ([DELAY * edge.delay] if edge.delay else []))
+    """Returns an edge's label: its parameters, then a square per step of delay.
+
+    A backward direction's delay carries the value of step t+1, marked `←`.
+    """
+    delay = ([DELAY * edge.delay + ("←" if edge.backward else "")] if edge.delay else [])
+    return " ".join(list(edge.params) + delay)
 
 
 def _text_ref(node_id: str) -> str:
@@ -36,14 +40,20 @@ def render_text(graph: Graph) -> str:
     kinds = {n.id: n.kind for n in graph.nodes}
     if not graph.unfolded:
         out = [f"Folded graph{': ' + graph.title if graph.title else ''}",
-               f"{DELAY} marks a delay: the edge carries the value of the previous step (t−1).", ""]
+               f"{DELAY} marks a delay: the edge carries the value of the previous step (t−1)."]
+        if any(e.backward for e in graph.edges):
+            out.append(f"{DELAY}← marks a backward direction's delay: the value of step t+1.")
+        out.append("")
         out.append("nodes: " + ", ".join(n.id + (" (input)" if n.kind == "input" else "")
                                          for n in graph.nodes))
         out += ["edges:"] + _edge_lines(graph.edges, lambda i: i)
         return "\n".join(out) + "\n"
     span = f"{graph.steps[0]}..{graph.steps[-1]}"
     out = [f"Unfolded graph over steps {span}{': ' + graph.title if graph.title else ''}",
-           "Every edge runs within a step or from an earlier step to a later one."]
+           "Every edge runs within a step or from an earlier step to a later one."
+           if not any(e.backward for e in graph.edges) else
+           "Every edge runs within a step or forward in time, except a backward direction's, "
+           "which run from step t+1 to step t."]
     initial = [n.id for n in graph.nodes if n.kind == "initial"]
     if initial:
         out += ["", "initial values: " + ", ".join(_text_ref(i) for i in initial)]
@@ -153,7 +163,8 @@ def graph_document(graph: Graph) -> dict:
         "unfolded": graph.unfolded,
         "steps": list(graph.steps),
         "nodes": [{"id": n.id, "name": n.name, "step": n.step, "kind": n.kind} for n in graph.nodes],
-        "edges": [{"from": e.source, "to": e.target, "delay": e.delay, "params": list(e.params)}
+        "edges": [{"from": e.source, "to": e.target, "delay": e.delay, "params": list(e.params),
+                   **({"backward": True} if e.backward else {})}
                   for e in graph.edges],
     }
 
