@@ -97,9 +97,15 @@ def baseline(problem: Problem) -> Problem:
     """
     from rnncli.files.problem import problem_from_document
 
+    forced = set(problem.teacher_forcing.values())
     if problem.doc is not None and problem.doc.file == problem.file:
         problem = problem_from_document(problem.doc)
-    return dataclasses.replace(problem, teacher_forcing={}, changes=())
+        forced |= set(problem.teacher_forcing.values())
+    # The inputs that only teacher forcing read have no reader when running free.
+    inputs = {k: v for k, v in problem.inputs.items() if k not in forced}
+    names = tuple(n for n in problem.input_names if n not in forced)
+    return dataclasses.replace(problem, teacher_forcing={}, changes=(), inputs=inputs,
+                               input_names=names)
 
 
 def mode(problem: Problem) -> str:
