@@ -218,7 +218,7 @@ def test_teacher_forcing_from_the_command_line_equals_the_file(tmp_path):
     a, b = json.loads(from_file), json.loads(from_option)
     assert a["steps"] == b["steps"] and a["mode"] == b["mode"] == "teacher forcing"
     code, out, _ = run("trace", str(path), "--compare", "--format", "markdown")
-    assert "Mode: teacher forcing (y[t−1] reads the input target[t−1]" in out
+    assert "Mode: teacher forcing (y[t−1] reads the input target[t−1], and target(0) is the initial y" in out
     assert "against free running" in out
     free = run_trace(baseline(load_problem(str(path))))
     assert not free.problem.teacher_forcing

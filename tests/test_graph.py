@@ -62,13 +62,16 @@ def equations_of(path: Path):
 def expected_edges(path: Path) -> set:
     """Returns {(source, target, lag)}: every input or quantity each equation reads."""
     merged, inputs = equations_of(path)
+    # Teacher forcing: a lagged read of y reads its target input instead (spec §15).
+    forced = yaml.safe_load(path.read_text(encoding="utf-8")).get("teacher_forcing") or {}
     sources = set(merged) | set(inputs)
     edges = set()
     for target, text in merged.items():
         for name, bracket, lag in NAME.findall(text):
             if bracket == "(" or name not in sources:
                 continue   # a function call, a parameter
-            edges.add((name, target, int(lag) if lag else 0))
+            lag = int(lag) if lag else 0
+            edges.add((forced.get(name, name) if lag else name, target, lag))
     return edges
 
 

@@ -21,7 +21,9 @@ from problem_text import problem_yaml
 from rnncli.files.problem import parse_problem
 from rnncli.solve.trace import run_trace
 
-FIXTURES = sorted((Path(__file__).parent / "fixtures" / "torch_stacked").glob("*.json"))
+DIRECTORY = Path(__file__).parent / "fixtures" / "torch_stacked"
+FIXTURES = sorted(p for p in DIRECTORY.glob("*.json") if not p.stem.startswith("problem_"))
+ROOT = Path(__file__).resolve().parents[1]
 TOLERANCE = dict(rtol=1e-12, atol=1e-12)
 
 
@@ -92,3 +94,17 @@ def test_names_are_those_of_count_params():
     counted = {row.name for row in count_parameters(problem).rows}
     assert counted == set(trace.cell.params) == set(case["params"])
     assert "h_l1_reverse" in trace.steps[0].values and "c_l0" in trace.steps[0].values
+
+
+def test_the_shipped_bidirectional_lstm_is_torch_s():
+    fixture = load(DIRECTORY / "problem_lstm_2layer_bidirectional.json")
+    from rnncli.files.problem import load_problem
+
+    trace = run_trace(load_problem(str(ROOT / fixture["problem"])))
+    for name, expected in fixture["expected"].items():
+        got = np.array([np.ravel(step.values[name]) for step in trace.steps])
+        np.testing.assert_allclose(got, np.array(expected), **TOLERANCE, err_msg=name)
+    # h_n: layer-major, direction-minor; the backward direction ends at step 1
+    h_n = [trace.steps[-1].values["h_l0"], trace.steps[0].values["h_l0_reverse"],
+           trace.steps[-1].values["h_l1"], trace.steps[0].values["h_l1_reverse"]]
+    np.testing.assert_allclose(np.ravel(h_n), np.ravel(fixture["final"]["h_n"]), **TOLERANCE)

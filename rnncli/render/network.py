@@ -45,7 +45,9 @@ def heading_notes(trace) -> list[str]:
     if cell.unused:
         notes.append("Unused after the change (not read by any equation): " + ", ".join(cell.unused))
     if problem.teacher_forcing:
-        forced = ", ".join(f"{name}[t−1] reads the input {target}[t−1]"
+        first = problem.time_start - 1
+        forced = ", ".join(f"{name}[t−1] reads the input {target}[t−1], and {target}({first}) "
+                           f"is the initial {name}"
                            for name, target in problem.teacher_forcing.items())
         notes.append(f"Mode: teacher forcing ({forced}; {', '.join(problem.teacher_forcing)} "
                      "itself is still computed)")
@@ -107,11 +109,17 @@ def summary_groups(trace, precision: int) -> list:
 # --- --compare ------------------------------------------------------------------------------
 
 
+def baseline_label(trace) -> str:
+    """Returns what the other run is called: `free running` under teacher forcing, else `unchanged`."""
+    return "free running" if trace.problem.teacher_forcing else "unchanged"
+
+
 def compare_tables(trace, baseline, precision: int) -> list:
     """Returns [(quantity, header, rows)]: per step, the quantity in both runs and the difference.
 
     One table per quantity keeps each one readable at any width (vectors take room).
     """
+    label = baseline_label(trace)
     tables = []
     for name in (n for n in trace.cell.quantities if n in baseline.cell.quantities):
         rows = []
@@ -121,7 +129,7 @@ def compare_tables(trace, baseline, precision: int) -> list:
             fits = a.shape == b.shape or a.ndim == 0 or b.ndim == 0
             rows.append([str(changed.t), value_text(a, precision), value_text(b, precision),
                          value_text(a - b, precision) if fits else "—"])
-        tables.append((name, ["t", name, f"{name} (unchanged)", f"Δ{name}"], rows))
+        tables.append((name, ["t", name, f"{name} ({label})", f"Δ{name}"], rows))
     return tables
 
 
@@ -135,8 +143,9 @@ def compare_title(trace) -> str:
 
 
 def compare_markdown(trace, baseline, precision: int) -> list[str]:
+    label = baseline_label(trace)
     lines = ["## " + compare_title(trace), "",
-             "Each quantity as changed, unchanged, and the difference Δ (changed − unchanged).", ""]
+             f"Each quantity as changed, {label}, and the difference Δ (changed − {label}).", ""]
     for name, header, rows in compare_tables(trace, baseline, precision):
         lines.append("| " + " | ".join(f"`{h}`" if h != "t" else h for h in header) + " |")
         lines.append("|" + "---|" * len(header))
@@ -150,11 +159,13 @@ def compare_latex(trace, baseline, precision: int) -> list[str]:
     def cell_text(text: str) -> str:
         return "$" + text.replace("−", "-").replace("…", r"\ldots") + "$"
 
-    out = [f"% {compare_title(trace)}", "\\subsection*{Comparison with the unchanged problem}"]
+    label = baseline_label(trace)
+    out = [f"% {compare_title(trace)}", f"\\subsection*{{Comparison with the run {label}}}"
+           if label == "free running" else "\\subsection*{Comparison with the unchanged problem}"]
     for name, header, rows in compare_tables(trace, baseline, precision):
         symbol = latex_name(name)
         out += ["\\begin{tabular}{rlll}",
-                f"$t$ & ${symbol}$ & ${symbol}$ (unchanged) & $\\Delta {symbol}$ \\\\", "\\hline"]
+                f"$t$ & ${symbol}$ & ${symbol}$ ({label}) & $\\Delta {symbol}$ \\\\", "\\hline"]
         out += [" & ".join(cell_text(c) for c in row) + " \\\\" for row in rows]
         out += ["\\end{tabular}", ""]
     return out[:-1]

@@ -72,7 +72,8 @@ def render_trace_text(trace, precision: int, console: Console, baseline=None) ->
         tables = [("Summary", *summary_rows(trace, precision))]
     if baseline is not None:
         console.print(Text(network.compare_title(trace), style="bold underline"))
-        tables += [(f"Δ{name} = changed − unchanged", header, rows)
+        label = network.baseline_label(trace)
+        tables += [(f"Δ{name} = changed − {label}", header, rows)
                    for name, header, rows in network.compare_tables(trace, baseline, precision)]
     for title, header, rows in tables:
         table = Table(title=title, title_justify="left", show_lines=False)
