@@ -2,12 +2,13 @@
 
     python benchmarks/bench_stacked_baseline.py PROBLEM.yaml > out.json
 
-Reads the same problem file as `rnncli trace PROBLEM.yaml --format json`
-(PyYAML with libyaml), cuts PyTorch's packed tensors by gate order (i, f, g, o),
-runs every layer and direction (the backward one from the last step to the
-first, layer k+1 reading [h_lk, h_lk_reverse]) with the same equations, and
-writes the same JSON document. Written for this benchmark only: the PyTorch
-LSTM, no projection, with biases.
+`hand_document(params, xs, layers, title)` cuts PyTorch's packed tensors by
+gate order (i, f, g, o), runs every layer and direction (the backward one from
+the last step to the first, layer k+1 reading [h_lk, h_lk_reverse]) with the
+equations of rnncli's pytorch LSTM, and returns the same JSON document as
+`rnncli trace --format json`. As a script it reads a problem file with PyYAML
+(libyaml). Written for this benchmark only: the PyTorch LSTM, no projection,
+with biases.
 """
 from __future__ import annotations
 
@@ -27,9 +28,14 @@ def sigmoid(v):
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as stream:
         data = yaml.load(stream, Loader=yaml.CSafeLoader)
-    layers = data["layers"]
     params = {k: np.array(v, dtype=float) for k, v in data["params"].items()}
     xs = [np.array(x, dtype=float) for x in data["inputs"]["x"]]
+    document = hand_document(params, xs, data["layers"], data.get("title"))
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def hand_document(params: dict, xs: list, layers: int, title) -> dict:
+    """Returns the trace@1 document of the network, computed by a plain loop."""
     steps = len(xs)
     hidden = params["weight_hh_l0"].shape[1]
     parts = {}
@@ -71,15 +77,14 @@ def main(path: str) -> None:
         below = [np.concatenate([a, b]) for a, b in zip(*outs)]
     for t in range(steps):
         rows[t]["output"] = below[t]
-    document = {
-        "schema": "rnncli/trace@1", "title": data.get("title"), "time_start": 1,
+    return {
+        "schema": "rnncli/trace@1", "title": title, "time_start": 1,
         "steps": [{"t": t + 1, "inputs": {"x": xs[t].tolist()},
                    "values": {k: v.tolist() for k, v in rows[t].items()}}
                   for t in range(steps)],
         "initial": {k: v.tolist() for k, v in initial.items()},
         "packed": packed,
     }
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 if __name__ == "__main__":
