@@ -257,3 +257,15 @@ def test_bad_teacher_forcing_options():
     with pytest.raises(UsageError, match="must name an input"):
         parse_teacher_forcing_option("y=a+b")
     assert re.match(r"y\[t-1\] reads target", parse_teacher_forcing_option("y=target").describe())
+
+
+@pytest.mark.parametrize("command", ["trace", "lstm-trace", "unroll", "graph"])
+def test_the_help_examples_run(command, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, _ = run(command, "--help")
+    examples = [line.split()[1:] for line in out.splitlines()
+                if line.strip().startswith(f"rnncli {command} ") and "--render" not in line]
+    assert examples
+    for example in examples:
+        code, _, err = run(*[part.strip('"') for part in example])
+        assert code == 0, (example, err)

@@ -97,7 +97,8 @@ def trace(problem, output_format, precision, sets, forcings, compare):
     Examples:
       rnncli trace problems/gru-olah-forward.yaml --format markdown
       rnncli trace problems/lstm-standard.yaml --set f=0 --compare
-      rnncli trace problems/two-layer-feedback-numbers.yaml --teacher-forcing y=target --compare
+      rnncli trace problems/two-layer-feedback-teacher-forcing.yaml --compare
+      rnncli trace problems/lstm-2layer-bidirectional-trace.yaml --format json
     """
     _show_trace(problem, output_format, precision, False, sets, forcings, compare)
 
@@ -185,6 +186,7 @@ def unroll(problem, to, quantity, depth, use_let, output_format, sets):
     Examples:
       rnncli unroll problems/rnn-unroll-five-steps.yaml --to 5
       rnncli unroll problems/lstm-goodfellow-forward.yaml --to 3 --let --format latex
+      rnncli unroll problems/lstm-standard.yaml --to 2 --quantity c --set f=0
     """
     from rnncli.render.unroll import render_unrolled
     from rnncli.solve.unrolling import unroll as unroll_formula
@@ -216,6 +218,7 @@ def graph(problem, unfold, show_params, output_format, render, sets):
       rnncli graph problems/two-layer-feedback-graph.yaml
       rnncli graph problems/two-layer-feedback-graph.yaml --unfold 3 --format dot
       rnncli graph problems/two-layer-feedback-graph.yaml --params --render folded.svg
+      rnncli graph problems/lstm-2layer-bidirectional-trace.yaml --unfold 3
     """
     from rnncli.solve.graphs import build_graph
     from rnncli.render.graph import render_dot, render_file, render_graph
