@@ -62,7 +62,7 @@ def _layout(cell: str, convention: str) -> dict:
     how = "columns, gate order " + ", ".join(gates)
     layout = {"kernel": (tuple(f"kernel_{g}" for g in gates), 1, how),
               "recurrent_kernel": (tuple(f"recurrent_kernel_{g}" for g in gates), 1, how),
-              "bias": (tuple(f"bias_{g}" for g in gates), 0, how)}
+              "bias": (tuple(f"bias_{g}" for g in gates), 0, how.replace("columns", "entries"))}
     if (cell, convention) == ("gru", "keras"):
         layout["bias"] = (tuple(f"bias_{g}" for g in gates)
                           + tuple(f"recurrent_bias_{g}" for g in gates), 0,
