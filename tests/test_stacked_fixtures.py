@@ -108,3 +108,24 @@ def test_the_shipped_bidirectional_lstm_is_torch_s():
     h_n = [trace.steps[-1].values["h_l0"], trace.steps[0].values["h_l0_reverse"],
            trace.steps[-1].values["h_l1"], trace.steps[0].values["h_l1_reverse"]]
     np.testing.assert_allclose(np.ravel(h_n), np.ravel(fixture["final"]["h_n"]), **TOLERANCE)
+
+
+def test_answers_about_a_bidirectional_network_are_graded(tmp_path):
+    """A backward direction reads later steps: grading ends (no follow-through) and is right."""
+    from rnncli.files.problem import load_problem
+    from rnncli.grading.grade import grade_files
+
+    problem_path = ROOT / "problems" / "lstm-2layer-bidirectional-trace.yaml"
+    trace = run_trace(load_problem(str(problem_path)))
+    lines = [f"problem: {problem_path}", "answers:"]
+    for step in trace.steps:
+        for name in ("output", "h_l0", "h_l0_reverse", "c_l1_reverse"):
+            value = np.ravel(step.values[name]) + (0.3 if (name, step.t) == ("c_l1_reverse", 2) else 0)
+            lines.append(f"  {name}[{step.t}]: {json.dumps(value.tolist())}")
+    answers = tmp_path / "student.yaml"
+    answers.write_text("\n".join(lines) + "\n")
+    report = grade_files([str(answers)])
+    items = report.results[0].items
+    statuses = {str(item.ref): item.status for item in items}
+    assert statuses.pop("c_l1_reverse[2]") == "wrong"
+    assert set(statuses.values()) == {"correct"} and len(statuses) == 11
