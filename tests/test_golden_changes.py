@@ -37,3 +37,25 @@ def test_changed_runs_match_their_golden_files(case, output_format, monkeypatch)
                                 catch_exceptions=False)
     assert result.exit_code == 0 and result.stderr == "", result.output
     assert_matches_golden(GOLDEN / f"{case}.{FORMATS[output_format]}", result.stdout)
+
+
+LATEX = [GOLDEN / f"{case}.tex" for case in CASES] + [
+    Path(__file__).parent / "golden" / "trace" / "lstm-2layer-bidirectional-trace.tex",
+    Path(__file__).parent / "golden" / "trace" / "two-layer-feedback-teacher-forcing.tex"]
+
+
+@pytest.mark.parametrize("path", LATEX, ids=lambda p: p.stem)
+def test_the_latex_compiles(path, tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    document = tmp_path / "doc.tex"
+    document.write_text("\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n"
+                        "\\usepackage{amsmath}\n\\begin{document}\n"
+                        + path.read_text(encoding="utf-8") + "\\end{document}\n",
+                        encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                          cwd=tmp_path, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stdout.decode("utf-8", "replace")[-2000:]
