@@ -184,6 +184,9 @@ GOLDEN_CASES = {
     "seed000-unfolded3": [SEED000, "--unfold", "3"],
     "seed000-unfolded3-params": [SEED000, "--unfold", "3", "--params"],
     "seed002-folded-params": [SEED002, "--params"],
+    "lstm-2layer-bidirectional-folded": ["problems/lstm-2layer-bidirectional-trace.yaml"],
+    "rnn-bidirectional-unfolded3": ["tests/golden/graph/rnn-bidirectional.yaml", "--unfold", "3",
+                                    "--params"],
 }
 EXTENSIONS = {"text": "txt", "dot": "dot", "mermaid": "mmd", "json": "json"}
 

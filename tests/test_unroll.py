@@ -58,6 +58,8 @@ GOLDEN_CASES = {
     "seed000-y3-let": [SEED000, "--to", "3", "--let"],
     "lstm-seed002-y3-let": [LSTM002, "--to", "3", "--let"],
     "lstm-seed002-h2": [LSTM002, "--to", "2", "--quantity", "h"],
+    "lstm-2layer-bidirectional-output2-let": ["problems/lstm-2layer-bidirectional-trace.yaml",
+                                              "--to", "2", "--let"],
 }
 EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "latex": "tex"}
 
