@@ -105,3 +105,19 @@ def test_packed_mistakes_name_the_parameter(cell, convention, params, message):
     with pytest.raises(ProblemError, match=message) as info:
         run_trace(parse_problem(text, "bad.yaml"))
     assert info.value.line is not None
+
+
+def test_count_params_reads_packed_tensors():
+    from rnncli.solve.counting import count_parameters
+
+    data = case("lstm_3x4")
+    P = data["params"]
+    packed = {"weight_ih_l0": np.vstack([P[f"W_i{g}"] for g in "ifgo"]),
+              "weight_hh_l0": np.vstack([P[f"W_h{g}"] for g in "ifgo"]),
+              "bias_ih_l0": np.concatenate([P[f"b_i{g}"] for g in "ifgo"]),
+              "bias_hh_l0": np.concatenate([P[f"b_h{g}"] for g in "ifgo"])}
+    text = problem_yaml(cell="lstm", convention="pytorch", params=packed,
+                        inputs={"x": [np.array(v) for v in data["inputs"]["x"]]})
+    counted = count_parameters(parse_problem(text, "packed.yaml"))
+    assert counted.total == 4 * 4 * (3 + 4 + 2)      # torch.nn.LSTM(3, 4): 144
+    assert {row.name for row in counted.rows} == set(P)

@@ -69,6 +69,10 @@ def hidden_name(cell: Cell) -> str | None:
 def build_network(problem: Problem) -> Network:
     """Returns the Network of a problem; raises ProblemError for stacking it cannot do."""
     stacked = problem.layers > 1 or problem.bidirectional or bool(problem.proj_size)
+    if not stacked and problem.params:
+        from rnncli.cells.network import effective_problem
+
+        problem = effective_problem(problem).problem     # packed tensors cut by gate order
     if stacked:
         check_stackable(problem)
         if problem.params or problem.initial:
