@@ -269,3 +269,27 @@ def test_the_help_examples_run(command, monkeypatch):
     for example in examples:
         code, _, err = run(*[part.strip('"') for part in example])
         assert code == 0, (example, err)
+
+
+def test_set_on_one_layer_and_direction_of_a_stacked_network():
+    problem = load_problem(str(ROOT / "problems" / "lstm-2layer-bidirectional-trace.yaml"))
+    plain = run_trace(problem)
+    trace = run_trace(apply_changes(problem, [parse_set_option("f_l1_reverse=0")]))
+    assert trace.cell.unused == ("W_if_l1_reverse", "W_hf_l1_reverse")
+    for before, after in zip(plain.steps, trace.steps):
+        for name in before.values:     # everything below and beside layer 1 backward is as it was
+            if not name.endswith("_l1_reverse") and name != "output":
+                assert np.array_equal(before.values[name], after.values[name]), name
+        v = after.values
+        assert np.array_equal(v["c_l1_reverse"], v["i_l1_reverse"] * v["g_l1_reverse"])
+    # an expression in the cell's own names, made that layer's by the same renaming
+    gate = run_trace(apply_changes(problem, [parse_set_option(
+        "f_l1=hard_sigmoid(W_if @ x + W_hf @ h[t-1])")]))
+    for step in gate.steps:
+        a = (plain.parameters["W_if_l1"] @ np.concatenate([step.values["h_l0"],
+                                                            step.values["h_l0_reverse"]])
+             + plain.parameters["W_hf_l1"] @ gate.value("h_l1", step.t - 1))
+        assert np.allclose(step.values["f_l1"], np.clip((a + 3) / 6, 0, 1), rtol=1e-15)
+    code, out, err = run("trace", str(ROOT / "problems" / "lstm-2layer-bidirectional-trace.yaml"),
+                         "--set", "f_l5=0")
+    assert code == 2 and "Error: --set f_l5: with `layers`" in err

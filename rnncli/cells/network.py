@@ -94,15 +94,10 @@ def _flatten(problem: Problem) -> tuple[Problem, tuple]:
     spec = load_cell_spec(problem.cell, problem.convention)
     dropped = set(spec.biases) if not problem.bias else set()
     texts = dict(spec.equations)
-    texts.update(problem.equations)
+    texts.update((k, v) for k, v in problem.equations.items() if k in spec.equations)
     if problem.proj_size:
         texts["h"] = PROJECTION
-    base = {}
-    for name, text in texts.items():
-        expr = _parse(problem, name, text)
-        if dropped:
-            expr = drop_names(expr, dropped) or Number(0.0)
-        base[name] = expr
+    base = {name: _cell_equation(problem, name, text, dropped) for name, text in texts.items()}
     quantities = set(base)
     directions = ("forward", "reverse") if problem.bidirectional else ("forward",)
     lone = problem.layers == 1 and len(directions) == 1
@@ -116,6 +111,9 @@ def _flatten(problem: Problem) -> tuple[Problem, tuple]:
             rename = _renamer(quantities, spec.input, below, suffix, direction == "reverse")
             names = []
             for name, expr in base.items():
+                if suffix and name + suffix in problem.equations:   # `--set f_l1=0`: one layer
+                    expr = _cell_equation(problem, name + suffix,
+                                          problem.equations[name + suffix], dropped)
                 equations[name + suffix] = _flat_concat(transform(expr, rename))
                 names.append(name + suffix)
             title = f"layer {layer}" + (f" {direction}" if len(directions) > 1 else "")
@@ -139,6 +137,12 @@ def _flatten(problem: Problem) -> tuple[Problem, tuple]:
         sizes=_sizes(problem, spec, base, blocks), layers=1, bidirectional=False,
         proj_size=None, bias=True, input_names=tuple(inputs))
     return flat, tuple(blocks)
+
+
+def _cell_equation(problem: Problem, name: str, text, dropped: set) -> Node:
+    """Returns one equation in the cell's own names, biases dropped under `bias: false`."""
+    expr = _parse(problem, name, text)
+    return drop_names(expr, dropped) or Number(0.0) if dropped else expr
 
 
 def _parse(problem: Problem, name: str, text) -> Node:

@@ -157,7 +157,16 @@ def check_stackable(problem: Problem) -> None:
         spec = load_cell_spec(problem.cell, problem.convention)
     except RnncliError:
         return                  # build_cell names the bad cell or convention with its line
-    extra = [n for n in problem.equations if n not in spec.equations]
+    changed = {c.name for c in problem.changes if c.kind == "set"}
+    extra = [n for n in problem.equations if n not in spec.equations
+             and not (n in changed and unit_equation(problem, spec, n))]
+    if extra and extra[0] in changed:
+        from rnncli.errors import UsageError
+
+        raise UsageError(f"--set {extra[0]}: with `{key}`, --set changes one of the cell's own "
+                         f"equations ({', '.join(spec.equations)}) in every layer, or one "
+                         f"layer's copy of one, as f_l0 or f_l{problem.layers - 1}"
+                         + ("_reverse" if problem.bidirectional else ""))
     if extra:
         raise ProblemError(f"with `{key}`, equations may only replace the built-in cell's own "
                            f"({', '.join(spec.equations)}); `{extra[0]}` is new — use "
@@ -172,6 +181,18 @@ def check_stackable(problem: Problem) -> None:
         if "h" in problem.equations:
             raise ProblemError("`proj_size` replaces the equation of `h`; do not give your own",
                                file=problem.file, line=problem.line("equations", "h"))
+
+
+def unit_equation(problem: Problem, spec, name: str) -> str | None:
+    """Returns the cell's own name when `name` is one layer's copy of it (`f_l1_reverse`)."""
+    import re
+
+    match = re.match(r"^(.+)_l(\d+)(_reverse)?$", name)
+    if not match or match.group(1) not in spec.equations:
+        return None
+    if int(match.group(2)) >= problem.layers or (match.group(3) and not problem.bidirectional):
+        return None
+    return match.group(1)
 
 
 def _check_sizes(problem: Problem, base: Cell, hidden: int | None) -> None:
