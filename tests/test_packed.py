@@ -121,3 +121,42 @@ def test_count_params_reads_packed_tensors():
     counted = count_parameters(parse_problem(text, "packed.yaml"))
     assert counted.total == 4 * 4 * (3 + 4 + 2)      # torch.nn.LSTM(3, 4): 144
     assert {row.name for row in counted.rows} == set(P)
+
+
+def keras_lstm_numpy(kernel, recurrent, bias, xs, reverse=False):
+    """Keras 3's LSTM written out: z = x K + h R + b, blocks i, f, c, o; one direction."""
+    hidden = recurrent.shape[0]
+    h, c = np.zeros(hidden), np.zeros(hidden)
+    out = [None] * len(xs)
+    order = range(len(xs) - 1, -1, -1) if reverse else range(len(xs))
+    sig = lambda v: 1 / (1 + np.exp(-v))   # noqa: E731
+    for t in order:
+        z = xs[t] @ kernel + h @ recurrent + bias
+        i, f, g, o = np.split(z, 4)
+        c = sig(f) * c + sig(i) * np.tanh(g)
+        h = sig(o) * np.tanh(c)
+        out[t] = h
+    return out
+
+
+def test_a_stacked_bidirectional_keras_lstm_against_numpy():
+    rng = np.random.default_rng(21)
+    hidden, steps, width = 3, 4, 2
+    xs = [rng.normal(size=width) for _ in range(steps)]
+    params, below = {}, xs
+    for layer in range(2):
+        outs = []
+        for direction in ("", "_reverse"):
+            s = f"_l{layer}{direction}"
+            K = rng.uniform(-1, 1, (len(below[0]), 4 * hidden))
+            R = rng.uniform(-1, 1, (hidden, 4 * hidden))
+            b = rng.uniform(-1, 1, 4 * hidden)
+            params.update({"kernel" + s: K, "recurrent_kernel" + s: R, "bias" + s: b})
+            outs.append(keras_lstm_numpy(K, R, b, below, reverse=bool(direction)))
+        below = [np.concatenate(pair) for pair in zip(*outs)]
+    text = problem_yaml(cell="lstm", convention="keras", params=params, inputs={"x": xs},
+                        extra="layers: 2\nbidirectional: true\n")
+    result = run_trace(parse_problem(text, "keras.yaml"))
+    got = np.array([s.values["output"] for s in result.steps])
+    np.testing.assert_allclose(got, np.array(below), rtol=1e-13, atol=1e-14)
+    assert "kernel_c_l1_reverse" in result.parameters
