@@ -293,3 +293,21 @@ def test_set_on_one_layer_and_direction_of_a_stacked_network():
     code, out, err = run("trace", str(ROOT / "problems" / "lstm-2layer-bidirectional-trace.yaml"),
                          "--set", "f_l5=0")
     assert code == 2 and "Error: --set f_l5: with `layers`" in err
+
+
+@pytest.mark.parametrize("command, options, output_format, marker", [
+    ("graph", [], "text", "Changed for this run: f = 0 (--set)\n"),
+    ("graph", [], "dot", "// changed for this run: f = 0 (--set)"),
+    ("graph", [], "mermaid", "%% changed for this run: f = 0 (--set)"),
+    ("graph", ["--unfold", "2"], "json", '"changes": ["f = 0 (--set)"]'),
+    ("unroll", ["--to", "2"], "text", "Changed for this run: f = 0 (--set)\n"),
+    ("unroll", ["--to", "2"], "markdown", "Changed for this run: f = 0 (--set)."),
+    ("unroll", ["--to", "2"], "latex", "% changed for this run: f = 0 (--set)"),
+    ("unroll", ["--to", "2"], "json", '"set": {"f": "0"}'),
+])
+def test_every_output_says_what_was_changed(command, options, output_format, marker):
+    code, out, err = run(command, str(STANDARD), "--set", "f=0", *options,
+                         "--format", output_format)
+    assert code == 0 and marker in out, err
+    code, plain, _ = run(command, str(STANDARD), *options, "--format", output_format)
+    assert "hanged for this run" not in plain and '"set"' not in plain

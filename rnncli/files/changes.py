@@ -108,6 +108,15 @@ def baseline(problem: Problem) -> Problem:
                                input_names=names)
 
 
+def change_notes(problem: Problem) -> list[str]:
+    """Returns what this run changed, one line each, for headings: `f = 0 (--set)`."""
+    notes = [c.describe() for c in problem.changes]
+    told = {c.name for c in problem.changes if c.kind == "teacher_forcing"}
+    notes += [Change("teacher_forcing", name, target, "teacher_forcing: in the file").describe()
+              for name, target in problem.teacher_forcing.items() if name not in told]
+    return notes
+
+
 def mode(problem: Problem) -> str:
     """Returns "teacher forcing" or "free running"."""
     return "teacher forcing" if problem.teacher_forcing else "free running"

@@ -37,6 +37,14 @@ def _text_ref(node_id: str) -> str:
 
 def render_text(graph: Graph) -> str:
     """Returns an edge listing: folded in one block, unfolded in one block per step."""
+    text = _render_text(graph)
+    if not graph.changes:
+        return text
+    first, _, rest = text.partition("\n")
+    return first + "\n" + "".join(f"Changed for this run: {c}\n" for c in graph.changes) + rest
+
+
+def _render_text(graph: Graph) -> str:
     kinds = {n.id: n.kind for n in graph.nodes}
     if not graph.unfolded:
         out = [f"Folded graph{': ' + graph.title if graph.title else ''}",
@@ -93,6 +101,7 @@ def render_dot(graph: Graph) -> str:
            '  edge [fontname="Helvetica"];']
     if graph.title:
         out.append(f"  label={_dot_string(graph.title)}; labelloc=t;")
+    out += [f"  // changed for this run: {c}" for c in graph.changes]
     for node in graph.nodes:
         style = {"input": ', style=filled, fillcolor="#e8e8e8"',
                  "initial": ", style=dashed"}.get(node.kind, "")
@@ -132,6 +141,7 @@ def render_mermaid(graph: Graph) -> str:
     out = ["flowchart " + ("LR" if graph.unfolded else "BT")]
     if graph.title:
         out.insert(0, f"%% {graph.title}")
+    out[1:1] = [f"%% changed for this run: {c}" for c in graph.changes]
 
     def node_line(node) -> str:
         shape = ('["', '"]') if node.kind == "input" else ('(("', '"))')
@@ -166,6 +176,7 @@ def graph_document(graph: Graph) -> dict:
         "edges": [{"from": e.source, "to": e.target, "delay": e.delay, "params": list(e.params),
                    **({"backward": True} if e.backward else {})}
                   for e in graph.edges],
+        **({"changes": list(graph.changes)} if graph.changes else {}),
     }
 
 

@@ -48,7 +48,14 @@ def render_text(unrolled: Unrolled, precision: int = 4) -> str:
     lines = [rows[-1]]
     if unrolled.lets:
         lines += ["where"] + ["  " + row for row in rows[:-1]]
-    return "\n".join(lines) + "\n"
+    return "".join(f"Changed for this run: {note}\n" for note in _changes(unrolled)) \
+        + "\n".join(lines) + "\n"
+
+
+def _changes(unrolled: Unrolled) -> list[str]:
+    from rnncli.files.changes import change_notes
+
+    return change_notes(unrolled.problem)
 
 
 def render_markdown(unrolled: Unrolled, precision: int = 4) -> str:
@@ -59,7 +66,9 @@ def render_markdown(unrolled: Unrolled, precision: int = 4) -> str:
         out += [f"Problem: {problem.title}", ""]
     if problem.source:
         out += [f"Source: {problem.source}", ""]
-    out += ["```text", render_text(unrolled, precision).rstrip("\n"), "```", ""]
+    out += [f"Changed for this run: {note}.\n" for note in _changes(unrolled)]
+    text = render_text(unrolled, precision).rstrip("\n").splitlines()[len(_changes(unrolled)):]
+    out += ["```text", "\n".join(text), "```", ""]
     leaves = unrolled.leaves
     parts = [f"{label}: " + ", ".join(f"`{_as_text(r)}`" for r in leaves[kind])
              for kind, label in (("inputs", "inputs"), ("states", "states left standing"),
@@ -83,7 +92,8 @@ def render_latex(unrolled: Unrolled, precision: int = 4) -> str:
              f"{latex_name(n)}^{{({s})}}") + f" &= {text}" for n, s, text in _rows(unrolled, printer)]
     title = problem.title or f"Unrolled formula of {unrolled.ref}"
     out = [f"% {title}" + (f" ({problem.source})" if problem.source else ""),
-           "% needs \\usepackage{amsmath}", "\\begin{align*}"]
+           "% needs \\usepackage{amsmath}"]
+    out += [f"% changed for this run: {note}" for note in _changes(unrolled)] + ["\\begin{align*}"]
     body = [rows[-1]]
     if unrolled.lets:
         body.append("\\intertext{where}\n" + rows[0])
@@ -100,6 +110,9 @@ def unroll_document(unrolled: Unrolled) -> dict:
     if unrolled.lets:
         document["let"] = [{"ref": d.ref, "formula": printer.doprint(d.formula)}
                            for d in unrolled.lets]
+    changed = {c.name: c.text for c in unrolled.problem.changes if c.kind == "set"}
+    if changed:
+        document["set"] = changed
     return document
 
 

@@ -45,6 +45,7 @@ class Graph:
     steps: tuple        # the steps drawn, unfolded; () folded
     nodes: tuple        # GraphNode: inputs, then quantities in evaluation order (per step)
     edges: tuple        # GraphEdge, by target, each target's sources in reading order
+    changes: tuple = () # what this run changed (`--set`, teacher forcing), for headings
 
 
 def build_graph(problem: Problem, unfold: int | None = None, *, params: bool = False,
@@ -52,13 +53,20 @@ def build_graph(problem: Problem, unfold: int | None = None, *, params: bool = F
     """Returns the folded graph of a problem's cell, or the graph unfolded over `unfold` steps."""
     from rnncli.solve.unrolling import symbolic_cell
 
+    import dataclasses
+
+    from rnncli.files.changes import change_notes
+
     cell = cell or symbolic_cell(problem)
     reads = _reads(cell, params)
     if unfold is None:
-        return _folded(problem, cell, reads)
-    if not 1 <= unfold <= MAX_UNFOLD:
+        graph = _folded(problem, cell, reads)
+    elif not 1 <= unfold <= MAX_UNFOLD:
         raise UsageError(f"--unfold takes 1 to {MAX_UNFOLD} steps, not {unfold}", file=problem.file)
-    return _unfolded(problem, cell, reads, unfold)
+    else:
+        graph = _unfolded(problem, cell, reads, unfold)
+    notes = tuple(change_notes(problem))
+    return dataclasses.replace(graph, changes=notes) if notes else graph
 
 
 def _reads(cell: Cell, with_params: bool) -> dict:
