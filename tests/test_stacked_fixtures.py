@@ -129,3 +129,28 @@ def test_answers_about_a_bidirectional_network_are_graded(tmp_path):
     statuses = {str(item.ref): item.status for item in items}
     assert statuses.pop("c_l1_reverse[2]") == "wrong"
     assert set(statuses.values()) == {"correct"} and len(statuses) == 11
+
+
+@pytest.mark.parametrize("missing, where", [("W_hf_l1_reverse", "(layer 1, reverse direction)"),
+                                            ("W_ii_l0", "(layer 0, forward direction)")])
+def test_a_missing_parameter_names_its_layer(missing, where):
+    from rnncli.errors import ProblemError
+
+    case = load(next(p for p in FIXTURES if p.stem == "lstm_2layers_bidirectional"))
+    del case["params"][missing]
+    text = case_yaml(case, False)
+    with pytest.raises(ProblemError) as info:
+        run_trace(parse_problem(text, "net.yaml"))
+    assert f"parameter `{missing}`" in info.value.message and info.value.message.endswith(where)
+    assert info.value.line == text.splitlines().index("params:") + 1
+
+
+def test_a_sizes_only_network_is_counted_not_traced():
+    from rnncli.errors import ProblemError
+    from rnncli.files.problem import load_problem
+    from rnncli.solve.counting import count_parameters
+
+    problem = load_problem(str(ROOT / "problems" / "lstm-2layer-bidirectional.yaml"))
+    assert count_parameters(problem).total == 15040
+    with pytest.raises(ProblemError, match=r"has no value.*\(layer 0, forward direction\)"):
+        run_trace(problem)

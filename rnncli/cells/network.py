@@ -68,6 +68,9 @@ def network_cell(problem: Problem, *, shapes: bool = True,
     except RnncliError as exc:
         if effective.blocks:
             exc.message += _where(exc.message, effective.blocks)
+            if exc.line is None or exc.line == problem.line():
+                # The flat cell's equations have no line of their own: blame `cell:`.
+                exc.line = problem.line("cell")
         raise
     if effective.blocks:
         order = cell.quantities
