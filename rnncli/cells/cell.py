@@ -48,6 +48,7 @@ class Cell:
     dims: dict = field(default_factory=dict)     # name -> tuple of shapes.Dim (symbolic sizes)
     input_name: str | None = None
     hidden_name: str | None = None
+    inputs_by_name: tuple = ()       # inputs taken as such by their name (x, x1, x_t), no `inputs:`
     blocks: tuple = ()               # Block, in running order; () for a lone cell (one forward block)
     unused: tuple = ()               # parameters a change (`--set`) left unread, with their values
 

@@ -132,6 +132,7 @@ def check(problems):
     Example:
       rnncli check problems/*.yaml
     """
+    from rnncli.files.yaml_source import STDIN_NAME
     from rnncli.grading.checking import check_problem_file
 
     failed = False
@@ -142,7 +143,7 @@ def check(problems):
             failed = True
             click.echo(f"Error: {exc}", err=True)
         else:
-            click.echo(f"ok {path}")
+            click.echo(f"ok {STDIN_NAME if path == '-' else path}")
     if failed:
         sys.exit(2)
 

@@ -19,19 +19,27 @@ from rnncli.cli.app import cli, emit, format_option, precision_option
               help="Write a gradebook: one row per answers file (written atomically).")
 @click.option("--gradescope", "gradescope_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Write a Gradescope autograder results.json (one answers file).")
-def grade(answers, problem_path, output_format, precision, csv_path, gradescope_path):
+@click.option("--variants", "variant_count", type=click.IntRange(1, 10_000), metavar="N",
+              help="Grade each file against its student's exam variant of --problem (rnncli "
+                   "variants PROBLEM --count N made them).")
+def grade(answers, problem_path, output_format, precision, csv_path, gradescope_path, variant_count):
     """Grade answers files: tolerances, follow-through credit, diagnoses of common slips.
 
     Without --problem, each answers file is graded against its own `problem:`
     (self-check). Exit code: 0 full marks, 1 points lost, 2 an input could not
     be read (a broken answers file is reported, scored 0, and the batch goes on).
+    On Gradescope the files are /autograder/source/problem.yaml,
+    /autograder/submission/answers.yaml and /autograder/results/results.json.
 
     \b
     Examples:
       rnncli grade problems/answers/lstm-goodfellow-ada.yaml
-      rnncli grade --problem problems/lstm-goodfellow-forward.yaml submissions/*.yaml --csv grades.csv
-      rnncli grade --problem /autograder/source/problem.yaml /autograder/submission/answers.yaml \\
-          --gradescope /autograder/results/results.json
+      rnncli grade --problem problems/rnn-params.yaml problems/answers/rnn-params-*.yaml \\
+          --csv grades.csv
+      rnncli grade --problem problems/rnn-params.yaml problems/answers/rnn-params-bo.yaml \\
+          --gradescope results.json
+      rnncli grade --problem problems/lstm-goodfellow-variants.yaml --variants 30 \\
+          problems/answers/variant-s1001.yaml
     """
     from rnncli.errors import UsageError
 
@@ -42,7 +50,7 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
         raise UsageError("standard input (-) can be read only once")
     from rnncli.grading.grade import grade_files
 
-    report = grade_files(answers, problem_path)
+    report = grade_files(answers, problem_path, variants=variant_count)
     for result in report.results:
         if result.error:
             click.echo(f"Error: {result.error}", err=True)

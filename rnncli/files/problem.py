@@ -1,4 +1,4 @@
-"""YAML document -> validated `Problem` (spec §1), every mistake named with its line."""
+"""YAML document -> validated `Problem` (docs/problem-files.md), every mistake named with its line."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,7 +12,7 @@ from rnncli.files.yaml_source import Document, load_yaml, parse_yaml
 TOP_LEVEL_KEYS = (
     "title", "source", "cell", "convention", "output", "equations", "sizes", "layers",
     "bidirectional", "proj_size", "bias", "params", "initial", "inputs", "steps",
-    "time_start", "questions", "tolerance", "follow_through", "fixed", "symmetric",
+    "time_start", "questions", "tolerance", "follow_through", "fixed", "symmetric", "vary",
     "teacher_forcing",
 )
 OUTPUT_KINDS = ("none", "linear", "softmax", "sigmoid")
@@ -70,6 +70,7 @@ class Problem:
     symmetric: tuple = ()
     teacher_forcing: dict = field(default_factory=dict)   # quantity -> input read in its place at t-k
     changes: tuple = ()                               # files.changes.Change made for this run
+    vary: Any = None                                  # files.variation.Variation, or None
     doc: Document | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -97,6 +98,9 @@ def parse_problem(text: str, filename: str = "<string>") -> Problem:
 def problem_from_document(doc: Document) -> Problem:
     """Returns the validated Problem of a YAML document."""
     data = doc.data
+    if isinstance(data, dict) and "answers" in data:
+        fail(doc, ("answers",), "this is an answers file (it has `answers:`), not a problem "
+                                f"file; grade it with `rnncli grade {doc.file}`")
     reject_unknown_keys(doc, (), data, TOP_LEVEL_KEYS)
     fields: dict[str, Any] = {"file": doc.file, "doc": doc}
     for key in ("title", "source"):
@@ -150,7 +154,13 @@ def problem_from_document(doc: Document) -> Problem:
             fields[key] = _name_list(doc, key, data[key])
     if "teacher_forcing" in data:
         fields["teacher_forcing"] = _name_mapping(doc, "teacher_forcing", data["teacher_forcing"])
+    if "vary" in data:
+        from rnncli.files.variation import parse_variation
+
+        fields["vary"] = parse_variation(doc, data["vary"])
     problem = Problem(**fields)
+    if problem.vary is not None:
+        _check_varied_names(doc, problem)
     lengths = {name: len(seq) for name, seq in problem.inputs.items()}
     if problem.steps is not None and lengths and problem.steps not in lengths.values():
         fail(doc, ("steps",), f"`steps` is {problem.steps} but the inputs have "
@@ -237,7 +247,7 @@ def _inputs(doc, value):
 
 
 def parse_tolerance(doc, path, value) -> Tolerance:
-    """Returns the Tolerance of `{rel, abs}`, `{sigfig}` or `{decimals}` (spec §5)."""
+    """Returns the Tolerance of `{rel, abs}`, `{sigfig}` or `{decimals}` (docs/grading.md)."""
     spec = _mapping(doc, path, value)
     allowed = ("rel", "abs", "sigfig", "decimals")
     reject_unknown_keys(doc, path, spec, allowed, what="tolerance key")
@@ -337,6 +347,16 @@ def _name_mapping(doc, key, value) -> dict:
             fail(doc, (key, name), f"`{key}.{name}` must name an input, not {describe(other)}")
         mapping[name] = _identifier(doc, (key, name), other)
     return mapping
+
+
+def _check_varied_names(doc, problem: Problem) -> None:
+    """Fails unless every varied name has a value in its section (the value gives its shape)."""
+    for r in problem.vary.ranges:
+        if r.name not in getattr(problem, r.section):
+            given = ", ".join(getattr(problem, r.section)) or "none"
+            fail(doc, ("vary", r.section, r.name),
+                 f"`vary.{r.section}.{r.name}`: the problem gives no `{r.section}.{r.name}` to vary "
+                 f"({r.section} given: {given}); a variant changes numbers the file already has")
 
 
 def problem_level(problem: Problem) -> str:

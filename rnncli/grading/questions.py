@@ -1,9 +1,9 @@
-"""Problem questions (spec §5) -> `AskedItem`s: one per single reference, with points, tolerance and answer.
+"""Problem questions (docs/grading.md) -> `AskedItem`s: one per single reference, with points, tolerance and answer.
 
 `ask: [s, h]` on a three-step problem becomes six items s[1..3], h[1..3];
 points spread evenly over them unless `points` maps references to points; a
-question's tolerance, else the problem's top-level one, else the spec's
-default applies to real values, and counts are always exact.
+question's tolerance, else the problem's top-level one, else the default
+(rel 0.01, abs 0.001) applies to real values, and counts are always exact.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import tempfile
 from collections import Counter
 
 from rnncli.errors import InputFileError
-from rnncli.render.grade import points_text, value_shown
+from rnncli.render.grade import points_text, sheet_line, value_shown
 
 FIXED_COLUMNS = ("student_id", "student", "total", "max", "status", "error")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -34,11 +34,14 @@ def csv_text(report) -> str:
     """Returns the gradebook: one row per answers file, points per question, total, max, status."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student_id", "student", *question_columns(report.questions),
+    # The variant column exists only when grading by variant, so other gradebooks keep their columns.
+    by_variant = ["variant"] if report.variants else []
+    writer.writerow(["student_id", "student", *by_variant, *question_columns(report.questions),
                      "total", "max", "status", "error"])
     for result in report.results:
         earned = result.question_points()
         row = [_cell(result.student_id), _cell(result.student)]
+        row += ["" if result.variant is None else str(result.variant)] if by_variant else []
         row += [points_text(earned.get(qid, 0.0)) for qid, _ in report.questions]
         row += [points_text(result.score), points_text(result.max_score), result.status,
                 _cell(result.error)]
@@ -47,7 +50,7 @@ def csv_text(report) -> str:
 
 
 def gradescope_results(result, precision: int = 4) -> dict:
-    """Returns a Gradescope autograder results.json document for one submission (grading.md §2.2)."""
+    """Returns a Gradescope autograder results.json document for one submission."""
     if result.error:
         return {"score": 0, "output": f"Your answers file could not be read, so it was scored 0: "
                                       f"{result.error}", "output_format": "text", "tests": []}
@@ -68,6 +71,10 @@ def gradescope_results(result, precision: int = 4) -> dict:
                       "status": "passed" if item.status in ("correct", "follow-through") else "failed",
                       "output": "\n".join(lines)})
     summary = f"{points_text(result.score)} / {points_text(result.max_score)} points"
+    if result.variant is not None:
+        summary += f" (variant {result.variant})"
+    if result.sheet_diagnosis is not None:
+        summary += "\n" + sheet_line(result)
     if result.not_graded:
         summary += "; not asked, so not graded: " + ", ".join(result.not_graded)
     return {"score": _json_points(result.score), "output": summary, "output_format": "text",

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 
 from rnncli.errors import UsageError
+from rnncli.render.headings import INPUTS_BY_NAME_KEY, inputs_by_name_line
 from rnncli.solve.graphs import Graph
 
 DELAY = "■"
@@ -46,8 +47,9 @@ def render_text(graph: Graph) -> str:
 
 def _render_text(graph: Graph) -> str:
     kinds = {n.id: n.kind for n in graph.nodes}
+    by_name = [inputs_by_name_line(graph.inputs_by_name)] if graph.inputs_by_name else []
     if not graph.unfolded:
-        out = [f"Folded graph{': ' + graph.title if graph.title else ''}",
+        out = [f"Folded graph{': ' + graph.title if graph.title else ''}", *by_name,
                f"{DELAY} marks a delay: the edge carries the value of the previous step (t−1)."]
         if any(e.backward for e in graph.edges):
             out.append(f"{DELAY}← marks a backward direction's delay: the value of step t+1.")
@@ -58,6 +60,7 @@ def _render_text(graph: Graph) -> str:
         return "\n".join(out) + "\n"
     span = f"{graph.steps[0]}..{graph.steps[-1]}"
     out = [f"Unfolded graph over steps {span}{': ' + graph.title if graph.title else ''}",
+           *by_name,
            "Every edge runs within a step or from an earlier step to a later one."
            if not any(e.backward for e in graph.edges) else
            "Every edge runs within a step or forward in time, except a backward direction's, "
@@ -99,6 +102,8 @@ def render_dot(graph: Graph) -> str:
            "  rankdir=BT;",
            '  node [shape=circle, fontname="Helvetica"];',
            '  edge [fontname="Helvetica"];']
+    if graph.inputs_by_name:
+        out.insert(2, f"  // {inputs_by_name_line(graph.inputs_by_name)}")
     if graph.title:
         out.append(f"  label={_dot_string(graph.title)}; labelloc=t;")
     out += [f"  // changed for this run: {c}" for c in graph.changes]
@@ -139,6 +144,8 @@ def _mermaid_id(node_id: str) -> str:
 def render_mermaid(graph: Graph) -> str:
     """Returns the graph as a Mermaid flowchart (unfolded: one subgraph per step)."""
     out = ["flowchart " + ("LR" if graph.unfolded else "BT")]
+    if graph.inputs_by_name:
+        out.insert(0, f"%% {inputs_by_name_line(graph.inputs_by_name)}")
     if graph.title:
         out.insert(0, f"%% {graph.title}")
     out[1:1] = [f"%% changed for this run: {c}" for c in graph.changes]
@@ -167,7 +174,7 @@ def render_mermaid(graph: Graph) -> str:
 
 def graph_document(graph: Graph) -> dict:
     """Returns the `rnncli/graph@1` document (an rnncli extension of the contract)."""
-    return {
+    document = {
         "schema": "rnncli/graph@1",
         "title": graph.title,
         "unfolded": graph.unfolded,
@@ -178,6 +185,9 @@ def graph_document(graph: Graph) -> dict:
                   for e in graph.edges],
         **({"changes": list(graph.changes)} if graph.changes else {}),
     }
+    if graph.inputs_by_name:
+        document[INPUTS_BY_NAME_KEY] = list(graph.inputs_by_name)
+    return document
 
 
 def render_graph(graph: Graph, output_format: str) -> str:

@@ -1,4 +1,4 @@
-"""Worked trace -> Markdown and LaTeX (the text renderer, with rich, is render_text)."""
+"""Worked trace -> Markdown and LaTeX (the terminal renderer, with rich, is render/text.py)."""
 from __future__ import annotations
 
 from rnncli.language.printing.base import format_number

@@ -5,6 +5,7 @@ from rnncli.language.expression import BinOp
 from rnncli.language.printing.latex import LatexPrinter, latex_name
 from rnncli.language.printing.source import SourcePrinter
 from rnncli.language.printing.text import TextPrinter
+from rnncli.render.headings import INPUTS_BY_NAME_KEY, inputs_by_name_line
 from rnncli.solve.unrolling import Unrolled
 
 
@@ -42,14 +43,20 @@ def _rows(unrolled: Unrolled, printer) -> list[tuple]:
 
 def render_text(unrolled: Unrolled, precision: int = 4) -> str:
     """Returns `y(5) = f(W·x(5) + ...)`, then `where` and the definitions, in order."""
+    line = inputs_by_name_line(unrolled.cell.inputs_by_name)
+    return "".join(f"Changed for this run: {note}\n" for note in _changes(unrolled)) \
+        + (f"{line}\n" if line else "") + _formula_text(unrolled, precision)
+
+
+def _formula_text(unrolled: Unrolled, precision: int) -> str:
+    """Returns the formula and its definitions in text, without a heading."""
     printer = FormulaTextPrinter(precision=precision, scalar=_scalar(unrolled),
                                  constants=frozenset(unrolled.cell.params))
     rows = [f"{n}({s})".replace("-", "−") + f" = {text}" for n, s, text in _rows(unrolled, printer)]
     lines = [rows[-1]]
     if unrolled.lets:
         lines += ["where"] + ["  " + row for row in rows[:-1]]
-    return "".join(f"Changed for this run: {note}\n" for note in _changes(unrolled)) \
-        + "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def _changes(unrolled: Unrolled) -> list[str]:
@@ -67,8 +74,9 @@ def render_markdown(unrolled: Unrolled, precision: int = 4) -> str:
     if problem.source:
         out += [f"Source: {problem.source}", ""]
     out += [f"Changed for this run: {note}.\n" for note in _changes(unrolled)]
-    text = render_text(unrolled, precision).rstrip("\n").splitlines()[len(_changes(unrolled)):]
-    out += ["```text", "\n".join(text), "```", ""]
+    if unrolled.cell.inputs_by_name:
+        out += [inputs_by_name_line(unrolled.cell.inputs_by_name), ""]
+    out += ["```text", _formula_text(unrolled, precision).rstrip("\n"), "```", ""]
     leaves = unrolled.leaves
     parts = [f"{label}: " + ", ".join(f"`{_as_text(r)}`" for r in leaves[kind])
              for kind, label in (("inputs", "inputs"), ("states", "states left standing"),
@@ -94,6 +102,8 @@ def render_latex(unrolled: Unrolled, precision: int = 4) -> str:
     out = [f"% {title}" + (f" ({problem.source})" if problem.source else ""),
            "% needs \\usepackage{amsmath}"]
     out += [f"% changed for this run: {note}" for note in _changes(unrolled)] + ["\\begin{align*}"]
+    if unrolled.cell.inputs_by_name:
+        out.insert(1, "% " + inputs_by_name_line(unrolled.cell.inputs_by_name))
     body = [rows[-1]]
     if unrolled.lets:
         body.append("\\intertext{where}\n" + rows[0])
@@ -113,6 +123,8 @@ def unroll_document(unrolled: Unrolled) -> dict:
     changed = {c.name: c.text for c in unrolled.problem.changes if c.kind == "set"}
     if changed:
         document["set"] = changed
+    if unrolled.cell.inputs_by_name:
+        document[INPUTS_BY_NAME_KEY] = list(unrolled.cell.inputs_by_name)
     return document
 
 
