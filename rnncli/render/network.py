@@ -29,9 +29,13 @@ def heading_notes(trace) -> list[str]:
             parts.append("bidirectional")
         if problem.proj_size:
             parts.append(f"projection to {problem.proj_size} (h = W_hr·(o ⊙ tanh(c)))")
-        notes.append("Network: " + ", ".join(parts) + ". Names of layer k end in _lk, the "
-                     "backward direction's in _lk_reverse; layer k+1 reads [h_lk, h_lk_reverse]"
-                     if problem.layers > 1 or problem.bidirectional else "Network: " + ", ".join(parts))
+        names = ""
+        if problem.bidirectional:
+            names = (". Names of layer k end in _lk, the backward direction's in _lk_reverse"
+                     + ("; layer k+1 reads [h_lk, h_lk_reverse]" if problem.layers > 1 else ""))
+        elif problem.layers > 1:
+            names = ". Names of layer k end in _lk; layer k+1 reads h_lk"
+        notes.append("Network: " + ", ".join(parts) + names)
         if problem.bidirectional:
             last = problem.time_start + len(trace.steps)
             notes.append(f"The backward direction reads x from the last step to the first; "

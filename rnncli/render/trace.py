@@ -82,9 +82,8 @@ def render_markdown(trace, precision: int, baseline=None) -> str:
     if problem.source:
         out += [f"Source: {one_line(problem.source)}", ""]
     out += [f"Cell: {describe_cell(problem)}.", ""]
-    out += [f"{note}." for note in network.heading_notes(trace)]
-    if network.heading_notes(trace):
-        out += [""]
+    notes = network.heading_notes(trace)
+    out += [f"{note}." for note in notes] + ([""] if notes else [])
     out += ["## Equations", ""]
     out += [f"- `{line}`" for line in equation_lines(trace)] + [""]
     if trace.cell.blocks:
