@@ -154,3 +154,19 @@ def test_a_sizes_only_network_is_counted_not_traced():
     assert count_parameters(problem).total == 15040
     with pytest.raises(ProblemError, match=r"has no value.*\(layer 0, forward direction\)"):
         run_trace(problem)
+
+
+def test_the_text_groups_the_working_by_layer_and_direction():
+    from rnncli.render.trace import render_markdown
+
+    one_way = load(next(p for p in FIXTURES if p.stem == "gru_2layers"))
+    text = render_markdown(run_trace(parse_problem(case_yaml(one_way, False), "a.yaml")), 4)
+    assert "Network: 2 layers. Names of layer k end in _lk; layer k+1 reads h_lk." in text
+    assert "_reverse" not in text
+    both = load(next(p for p in FIXTURES if p.stem == "gru_bidirectional"))
+    text = render_markdown(run_trace(parse_problem(case_yaml(both, False), "b.yaml")), 4)
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    backward = headings.index("## Layer 0 reverse (runs from the last step to the first)")
+    assert headings[backward + 1:backward + 6] == [f"### Step t = {t}" for t in (5, 4, 3, 2, 1)]
+    assert headings[1:3] == ["## Equations", "## Layer 0 forward"]
+    assert "### Layer 0 reverse" in headings and "### Output" in headings   # the folded summary
