@@ -316,7 +316,9 @@ PYTORCH_LSTM = "cell: lstm\nconvention: pytorch\nsizes: {input: 3, hidden: 20}\n
     ("cell: lstm\nconvention: keras\nsizes: {input: 3, hidden: 20}\nproj_size: 5\n",
      r"needs `cell: lstm` with `convention: pytorch`", 4),
     (PYTORCH_LSTM + "layers: 2\nequations:\n  y: W_hy @ h\n", r"`y` is new", 6),
-    (PYTORCH_LSTM + "layers: 2\nparams:\n  W_ii: [[1, 2, 3]]\n", r"give `sizes` rather than `params`", 5),
+    # A stacked network's numbers name their layer: a bare name belongs to no layer.
+    (PYTORCH_LSTM + "layers: 2\nparams:\n  W_ii: [[1, 2, 3]]\n",
+     r"`params.W_ii` is not used by any equation \(did you mean `W_ii_l\d`\?\)", 6),
 ])
 def test_stacking_mistakes_name_the_line(text, message, line):
     problem = parse_problem(text, "net.yaml")

@@ -62,13 +62,16 @@ def equations_of(path: Path):
 def expected_edges(path: Path) -> set:
     """Returns {(source, target, lag)}: every input or quantity each equation reads."""
     merged, inputs = equations_of(path)
+    # Teacher forcing: a lagged read of y reads its target input instead (spec §15).
+    forced = yaml.safe_load(path.read_text(encoding="utf-8")).get("teacher_forcing") or {}
     sources = set(merged) | set(inputs)
     edges = set()
     for target, text in merged.items():
         for name, bracket, lag in NAME.findall(text):
             if bracket == "(" or name not in sources:
                 continue   # a function call, a parameter
-            edges.add((name, target, int(lag) if lag else 0))
+            lag = int(lag) if lag else 0
+            edges.add((forced.get(name, name) if lag else name, target, lag))
     return edges
 
 
@@ -118,10 +121,35 @@ def test_unfolded_edges_of_every_shipped_problem(path):
 
 
 @pytest.mark.parametrize("path", STACKED, ids=lambda p: p.name)
-def test_stacked_networks_are_refused_in_one_line(path):
-    code, out, err = run("graph", str(path))
-    assert code == 2 and out == "" and err.count("\n") == 1
-    assert "unroll and graph work on one layer in one direction" in err
+def test_stacked_networks_draw_every_layer_and_direction(path):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = graph_json(path)
+    ids = {n["id"] for n in document["nodes"]}
+    edges = {(e["from"], e["to"], e["delay"], e.get("backward", False))
+             for e in document["edges"]}
+    directions = ["", "_reverse"] if data.get("bidirectional") else [""]
+    top = data.get("layers", 1) - 1
+    for layer in range(top + 1):
+        for direction in directions:
+            h = f"h_l{layer}{direction}"
+            gate = f"i_l{layer}{direction}"       # the shipped stacked networks are LSTMs
+            assert (h, gate, 1, direction == "_reverse") in edges   # a delay; t+1 backwards
+            below = ["x"] if layer == 0 else [f"h_l{layer - 1}{d}" for d in directions]
+            assert all((b, gate, 0, False) in edges for b in below)
+    assert {("h_l%d%s" % (top, d), "output", 0, False) for d in directions} <= edges
+    assert "output" in ids
+
+
+def test_the_backward_direction_runs_from_t_plus_1_when_unfolded(tmp_path):
+    path = tmp_path / "bi.yaml"
+    path.write_text("cell: rnn\nbidirectional: true\nsizes: {input: 2, hidden: 3}\nsteps: 3\n")
+    document = graph_json(path, "--unfold", "3")
+    edges = {(e["from"], e["to"]) for e in document["edges"]}
+    assert ("h_l0_reverse[4]", "h_l0_reverse[3]") in edges and ("h_l0[0]", "h_l0[1]") in edges
+    initial = {n["id"] for n in document["nodes"] if n["kind"] == "initial"}
+    assert initial == {"h_l0[0]", "h_l0_reverse[4]"}
+    code, out, _ = run("graph", str(path), "--unfold", "3", "--format", "dot")
+    assert code == 0 and '"h_l0_reverse[2]" -> "h_l0_reverse[1]"' in out
 
 
 def test_seed000_both_ways():
@@ -156,6 +184,9 @@ GOLDEN_CASES = {
     "seed000-unfolded3": [SEED000, "--unfold", "3"],
     "seed000-unfolded3-params": [SEED000, "--unfold", "3", "--params"],
     "seed002-folded-params": [SEED002, "--params"],
+    "lstm-2layer-bidirectional-folded": ["problems/lstm-2layer-bidirectional-trace.yaml"],
+    "rnn-bidirectional-unfolded3": ["tests/golden/graph/rnn-bidirectional.yaml", "--unfold", "3",
+                                    "--params"],
 }
 EXTENSIONS = {"text": "txt", "dot": "dot", "mermaid": "mmd", "json": "json"}
 

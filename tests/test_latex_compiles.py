@@ -42,7 +42,8 @@ def commands() -> list[list[str]]:
             problem = load_problem(str(path))
             last = (problem.time_start + problem.n_steps - 1) if problem.n_steps else 3
             quantity_steps = ["--to", str(min(last, 5) if "five" in path.stem else min(last, 3))]
-            runs.append(["unroll", str(path), *quantity_steps])
+            if problem.layers == 1 and not problem.bidirectional:   # a network needs --let
+                runs.append(["unroll", str(path), *quantity_steps])
             runs.append(["unroll", str(path), *quantity_steps, "--let"])
         if level != "symbolic":
             runs.append(["count-params", str(path)])

@@ -58,6 +58,8 @@ GOLDEN_CASES = {
     "seed000-y3-let": [SEED000, "--to", "3", "--let"],
     "lstm-seed002-y3-let": [LSTM002, "--to", "3", "--let"],
     "lstm-seed002-h2": [LSTM002, "--to", "2", "--quantity", "h"],
+    "lstm-2layer-bidirectional-output2-let": ["problems/lstm-2layer-bidirectional-trace.yaml",
+                                              "--to", "2", "--let"],
 }
 EXTENSIONS = {"text": "txt", "json": "json", "markdown": "md", "latex": "tex"}
 
@@ -116,7 +118,8 @@ def data_leaf(problem, trace):
     """Returns leaf(name, step) from the problem's own numbers: inputs and initial values."""
     def leaf(name, step):
         first = problem.time_start
-        if step >= first:
+        # A backward direction's initial state sits after the last step.
+        if first <= step < first + problem.n_steps:
             assert name in problem.inputs, f"{name}[{step}] should have been substituted"
             return problem.inputs[name][step - first]
         return trace.initial[name]   # the problem's `initial`, or zeros of the state's shape
@@ -132,7 +135,7 @@ def unrolled_or_let(problem, name, step, **options):
 
 
 def assert_exact(document, problem, trace, name, step, leaf=None):
-    value = evaluate(document, leaf or data_leaf(problem, trace), problem.params)
+    value = evaluate(document, leaf or data_leaf(problem, trace), trace.parameters)
     expected = trace.value(name, step)
     assert np.shape(value) == np.shape(expected)
     assert np.array_equal(value, expected), (document["ref"], value, expected)
@@ -144,7 +147,11 @@ def assert_exact(document, problem, trace, name, step, leaf=None):
 def test_every_shipped_problem_evaluates_to_its_trace(path):
     problem = load_problem(str(path))
     trace = run_trace(problem)
-    for name in trace.cell.quantities:
+    # A stacked network has dozens of quantities whose let-formulas, substituted back
+    # as trees by `evaluate`, grow large: a backward chain and the layer above suffice
+    # (test_a_stacked_bidirectional_unroll_equals_its_trace checks `output`).
+    names = trace.cell.quantities if not trace.cell.blocks else ("h_l0_reverse", "h_l1")
+    for name in names:
         for step in range(problem.time_start, problem.time_start + problem.n_steps):
             assert_exact(unrolled_or_let(problem, name, step), problem, trace, name, step)
             assert_exact(unroll_document(unroll(problem, step, name, let=True)), problem, trace,
@@ -331,11 +338,42 @@ def test_depth_must_be_positive_and_to_is_required(monkeypatch):
     assert code == 2 and "--to" in err
 
 
-def test_stacked_networks_are_refused(tmp_path):
+def test_stacked_networks_unroll_through_layers_and_directions(tmp_path):
     path = tmp_path / "stacked.yaml"
-    path.write_text("cell: lstm\nlayers: 2\ninputs: [x]\nsteps: 3\n")
+    path.write_text("cell: rnn\nlayers: 2\nbidirectional: true\ninputs: [x]\nsteps: 3\n")
+    code, out, err = run("unroll", str(path), "--to", "1", "--quantity", "h_l1_reverse",
+                         "--format", "json")
+    assert code == 0, err
+    formula = json.loads(out)["formula"]
+    # Layer 1 backward at step 1 reads layer 0 at steps 1..3 of both directions and
+    # starts from its own state after the last step.
+    assert "h_l1_reverse[4]" in formula and "h_l0_reverse[4]" in formula
+    assert "h_l0[0]" in formula and "x[3]" in formula
+    assert "h_l1[" not in formula.replace("h_l1_reverse", "")
+
+
+def test_a_backward_direction_needs_the_number_of_steps(tmp_path):
+    path = tmp_path / "stacked.yaml"
+    path.write_text("cell: rnn\nbidirectional: true\ninputs: [x]\n")
     code, out, err = run("unroll", str(path), "--to", "2")
-    assert code == 2 and out == "" and f"{path}:2: `layers`" in err
+    assert code == 2 and out == "" and "give `steps`" in err and f"{path}:2:" in err
+
+
+def test_a_stacked_bidirectional_unroll_equals_its_trace():
+    rng = np.random.default_rng(5)
+    params = {}
+    for layer, size in ((0, 2), (1, 4)):
+        for suffix in (f"_l{layer}", f"_l{layer}_reverse"):
+            params["W_ih" + suffix] = rng.uniform(-1, 1, (2, size))
+            params["W_hh" + suffix] = rng.uniform(-1, 1, (2, 2))
+    text = problem_yaml(cell="rnn", convention="pytorch", bias=False, params=params,
+                        inputs={"x": [rng.uniform(-1, 1, 2) for _ in range(3)]},
+                        extra="layers: 2\nbidirectional: true\n")
+    problem = parse_problem(text, "bi.yaml")
+    trace = run_trace(problem)
+    for name in ("h_l0_reverse", "h_l1", "h_l1_reverse", "output"):
+        for step in (1, 2, 3):
+            assert_exact(unrolled_or_let(problem, name, step), problem, trace, name, step)
 
 
 def test_an_input_read_at_t_minus_1_starts_from_its_initial_value():

@@ -9,14 +9,16 @@ a count-only or symbolic problem then counts and draws it as an input.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from rnncli.cells.builtin import CellSpec, load_cell_spec
 from rnncli.cells.cell import READOUT_WRAP, Cell, Equation, equation_line
 from rnncli.cells.shape_inference import infer_shapes
 from rnncli.language.equations import parse_expression
-from rnncli.errors import EquationError, ProblemError, RnncliError, did_you_mean
-from rnncli.language.expression import Call, Number, drop_names, names, walk
+from rnncli.errors import EquationError, ProblemError, RnncliError, UsageError, did_you_mean
+from rnncli.language.expression import Call, Name, Number, drop_names, names, transform, walk
+from rnncli.language.printing.source import to_source
 from rnncli.language.functions import FUNCTIONS
 from rnncli.files.problem import Problem
 
@@ -34,16 +36,21 @@ def build_cell(problem: Problem, *, shapes: bool = True, evaluate: bool = True) 
     spec = _spec(problem)
     equations = _equations(problem, spec)
     defined = {e.name for e in equations}
+    equations = _teacher_forcing(problem, equations, defined)
     inputs, by_name = _inputs(problem, spec, equations, defined)
-    params = _params(problem, equations, defined, inputs)
+    params, unused = _params(problem, equations, defined, inputs)
     states = _states(problem, equations, defined, inputs, params)
     ordered = _evaluation_order(problem, equations)
     if evaluate:
         _check_functions(problem, ordered)
+    input_name = spec.input if spec else (inputs[0] if len(inputs) == 1 else None)
+    if input_name is not None and problem.teacher_forcing and not spec:
+        taken = set(problem.teacher_forcing.values())
+        rest = [n for n in inputs if n not in taken]
+        input_name = rest[0] if len(rest) == 1 else None
     cell = Cell(equations=tuple(ordered), inputs=tuple(inputs), params=tuple(params),
-                states=states, spec=spec, inputs_by_name=tuple(by_name),
-                input_name=spec.input if spec else (inputs[0] if len(inputs) == 1 else None),
-                hidden_name=spec.hidden if spec else None)
+                states=states, spec=spec, inputs_by_name=tuple(by_name), input_name=input_name,
+                hidden_name=spec.hidden if spec else None, unused=tuple(unused))
     if shapes or evaluate:
         cell = infer_shapes(problem, cell, require_values=evaluate)
     return cell
@@ -92,16 +99,56 @@ def _equations(problem: Problem, spec: CellSpec | None) -> list:
     return list(merged.values())
 
 
-def _parse(problem: Problem, name: str, text: str, *, builtin: bool, dropped=()) -> Equation:
+def _parse(problem: Problem, name: str, text, *, builtin: bool, dropped=()) -> Equation:
     line = None if builtin else problem.line("equations", name)
+    if not isinstance(text, str):
+        # An expression tree made by a transform (a stacked network's layers), not by a user.
+        return Equation(name, to_source(text), text, line, builtin)
     try:
         expr = parse_expression(text, equation=name)
     except EquationError as exc:
         exc.message = f"equation `{name}`: {exc.message}"
+        origin = _change_origin(problem, name)
+        if origin:
+            raise UsageError(f"{origin} {name}={text}: {exc.message}") from None
         raise exc.located(problem.file, line if line else problem.line("cell")) from None
     if dropped:
         expr = drop_names(expr, dropped) or Number(0.0)
     return Equation(name, text, expr, line, builtin)
+
+
+def _change_origin(problem: Problem, name: str) -> str | None:
+    """Returns the option or question that set an equation, when a change did."""
+    found = [c.origin for c in problem.changes if c.kind == "set" and c.name == name]
+    return found[-1] if found else None
+
+
+def _teacher_forcing(problem: Problem, equations: list, defined: set) -> list:
+    """Returns the equations with every lagged read of a forced quantity reading its input."""
+    if not problem.teacher_forcing:
+        return equations
+    declared = set(problem.input_names)
+    for name, target in problem.teacher_forcing.items():
+        line = problem.line("teacher_forcing", name) or problem.line("teacher_forcing")
+        if name not in defined:
+            raise ProblemError(f"teacher forcing of `{name}`: no equation defines `{name}`"
+                               f"{did_you_mean(name, defined)}", file=problem.file, line=line)
+        if target not in declared:
+            raise ProblemError(f"teacher forcing of `{name}` reads the input `{target}`, but "
+                               f"there is no input `{target}`; add it under `inputs`",
+                               file=problem.file, line=line)
+        if not any(n.name == name and n.lag for e in equations for n in names(e.expr)):
+            raise ProblemError(f"teacher forcing of `{name}`: no equation reads `{name}` at an "
+                               f"earlier step (`{name}[t-1]`), so there is nothing to force",
+                               file=problem.file, line=line)
+    forcing = problem.teacher_forcing
+
+    def leaf(node):
+        if isinstance(node, Name) and node.lag and node.name in forcing:
+            return Name(forcing[node.name], node.lag)
+        return None
+
+    return [dataclasses.replace(e, expr=transform(e.expr, leaf)) for e in equations]
 
 
 def _fail(problem: Problem, equation: Equation | None, message: str):
@@ -147,7 +194,7 @@ def _inputs_by_name(problem, equations, defined, declared) -> list:
     return list(found)
 
 
-def _params(problem, equations, defined, inputs) -> list:
+def _params(problem, equations, defined, inputs) -> tuple:
     params: dict[str, None] = {}
     for equation in equations:
         for node in names(equation.expr):
@@ -157,8 +204,12 @@ def _params(problem, equations, defined, inputs) -> list:
                           f"`{node.name}[t-{node.lag}]`, but `{node.name}` is a parameter "
                           "(no equation defines it, and it is not an input)")
                 params.setdefault(node.name, None)
+    unused = []
     for name in problem.params:
         if name not in params:
+            if problem.changes and name not in defined and name not in inputs:
+                unused.append(name)     # a changed equation stopped reading it: reported, allowed
+                continue
             hint = did_you_mean(name, params)
             what = "an input" if name in inputs else "a quantity defined by an equation" \
                 if name in defined else "not used by any equation"
@@ -175,7 +226,7 @@ def _params(problem, equations, defined, inputs) -> list:
     for name in problem.symmetric:
         if name in problem.params:
             _check_symmetric_value(problem, name)
-    return list(params)
+    return list(params), unused
 
 
 def _check_symmetric_value(problem: Problem, name: str) -> None:
@@ -226,10 +277,10 @@ def _states(problem, equations, defined, inputs, params) -> dict:
     states: dict[str, int] = {}
     for equation in equations:
         for node in names(equation.expr):
-            if node.lag:
-                states[node.name] = max(states.get(node.name, 0), node.lag)
+            if node.lag:    # negative for a backward direction, which reads t+1
+                states[node.name] = max(states.get(node.name, 0), abs(node.lag))
     for name in problem.initial:
-        if name not in states:
+        if name not in states and name not in problem.teacher_forcing:
             known = [n for n in defined if n not in states] + list(states)
             raise ProblemError(f"`initial.{name}`: no equation reads `{name}[t-1]`, so it needs "
                                f"no initial value{did_you_mean(name, states or known)}",

@@ -25,6 +25,17 @@ class Equation:
 
 
 @dataclass(frozen=True)
+class Block:
+    """Equations that run together through time: one layer in one direction of a network."""
+
+    title: str                      # "layer 0 forward", "output"; "" for a lone cell
+    layer: int | None
+    direction: str                  # "forward" (t = 1..T) or "reverse" (t = T..1)
+    names: tuple                    # the quantities it defines, in evaluation order
+    suffix: str = ""                # "_l0_reverse": what its names carry
+
+
+@dataclass(frozen=True)
 class Cell:
     """A cell ready to evaluate: equations in dependency order and what each name is."""
 
@@ -38,6 +49,13 @@ class Cell:
     input_name: str | None = None
     hidden_name: str | None = None
     inputs_by_name: tuple = ()       # inputs taken as such by their name (x, x1, x_t), no `inputs:`
+    blocks: tuple = ()               # Block, in running order; () for a lone cell (one forward block)
+    unused: tuple = ()               # parameters a change (`--set`) left unread, with their values
+
+    @property
+    def schedule(self) -> tuple:
+        """Returns the blocks to run, in order: a lone cell is one forward block."""
+        return self.blocks or (Block("", 0, "forward", self.quantities),)
 
     def equation(self, name: str) -> Equation:
         return next(e for e in self.equations if e.name == name)

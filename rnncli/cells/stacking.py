@@ -69,8 +69,14 @@ def hidden_name(cell: Cell) -> str | None:
 def build_network(problem: Problem) -> Network:
     """Returns the Network of a problem; raises ProblemError for stacking it cannot do."""
     stacked = problem.layers > 1 or problem.bidirectional or bool(problem.proj_size)
+    if not stacked and problem.params:
+        from rnncli.cells.network import effective_problem
+
+        problem = effective_problem(problem).problem     # packed tensors cut by gate order
     if stacked:
-        _check_stackable(problem)
+        check_stackable(problem)
+        if problem.params or problem.initial:
+            problem = _sizes_from_numbers(problem)
     base = build_cell(problem, shapes=True, evaluate=False)
     sizes = dict(input_size=size_of(base, base.input_name),
                  hidden_size=size_of(base, hidden_name(base)),
@@ -116,7 +122,28 @@ def _stacking_key(problem: Problem) -> str:
     return "proj_size" if problem.proj_size else "layers" if problem.layers > 1 else "bidirectional"
 
 
-def _check_stackable(problem: Problem) -> None:
+def _sizes_from_numbers(problem: Problem) -> Problem:
+    """Returns a traced stacked problem as sizes only, the sizes read off its numbers."""
+    import dataclasses
+
+    from rnncli.cells.network import network_cell
+
+    cell, _ = network_cell(problem, shapes=True, evaluate=False)
+    first = next(b for b in cell.blocks if b.layer is not None)
+    from rnncli.cells.builtin import load_cell_spec
+
+    spec = load_cell_spec(problem.cell, problem.convention)
+    state = "c" if problem.proj_size else spec.hidden
+    sizes = {"input": size_of(cell, spec.input),
+             "hidden": size_of(cell, state + first.suffix)}
+    if "y" in cell.shapes:
+        sizes["output"] = size_of(cell, "y")
+    return dataclasses.replace(problem, params={}, initial={}, inputs={}, steps=None,
+                               sizes={k: v for k, v in sizes.items() if v is not None},
+                               changes=(), teacher_forcing={})
+
+
+def check_stackable(problem: Problem) -> None:
     """Refuses, before any shape inference, what cannot be stacked."""
     from rnncli.cells.builtin import load_cell_spec
     from rnncli.errors import RnncliError
@@ -130,16 +157,21 @@ def _check_stackable(problem: Problem) -> None:
         spec = load_cell_spec(problem.cell, problem.convention)
     except RnncliError:
         return                  # build_cell names the bad cell or convention with its line
-    extra = [n for n in problem.equations if n not in spec.equations]
+    changed = {c.name for c in problem.changes if c.kind == "set"}
+    extra = [n for n in problem.equations if n not in spec.equations
+             and not (n in changed and unit_equation(problem, spec, n))]
+    if extra and extra[0] in changed:
+        from rnncli.errors import UsageError
+
+        raise UsageError(f"--set {extra[0]}: with `{key}`, --set changes one of the cell's own "
+                         f"equations ({', '.join(spec.equations)}) in every layer, or one "
+                         f"layer's copy of one, as f_l0 or f_l{problem.layers - 1}"
+                         + ("_reverse" if problem.bidirectional else ""))
     if extra:
         raise ProblemError(f"with `{key}`, equations may only replace the built-in cell's own "
                            f"({', '.join(spec.equations)}); `{extra[0]}` is new — use "
                            "`output:` for a read-out", file=problem.file,
                            line=problem.line("equations", extra[0]))
-    if problem.params:
-        raise ProblemError(f"with `{key}`, give `sizes` rather than `params`: one value per name "
-                           "cannot fill every layer and direction", file=problem.file,
-                           line=problem.line("params"))
     if problem.proj_size:
         if (problem.cell, problem.convention) != ("lstm", "pytorch"):
             raise ProblemError("`proj_size` is PyTorch's LSTM projection: it needs `cell: lstm` "
@@ -149,6 +181,18 @@ def _check_stackable(problem: Problem) -> None:
         if "h" in problem.equations:
             raise ProblemError("`proj_size` replaces the equation of `h`; do not give your own",
                                file=problem.file, line=problem.line("equations", "h"))
+
+
+def unit_equation(problem: Problem, spec, name: str) -> str | None:
+    """Returns the cell's own name when `name` is one layer's copy of it (`f_l1_reverse`)."""
+    import re
+
+    match = re.match(r"^(.+)_l(\d+)(_reverse)?$", name)
+    if not match or match.group(1) not in spec.equations:
+        return None
+    if int(match.group(2)) >= problem.layers or (match.group(3) and not problem.bidirectional):
+        return None
+    return match.group(1)
 
 
 def _check_sizes(problem: Problem, base: Cell, hidden: int | None) -> None:

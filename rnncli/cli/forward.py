@@ -6,37 +6,45 @@ import sys
 import click
 
 from rnncli.cli.app import FORMATS, cli, emit, format_option, precision_option
+from rnncli.cli.changes import change_options, forcing_options, load_changed
 from rnncli.cli.plotting import plot_options, show_plots
 from rnncli.errors import RnncliError
 
 
 def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
-                plots: tuple = (None, None, False)) -> None:
-    from rnncli.files.problem import load_problem
+                sets=(), forcings=(), compare=False, plots: tuple = (None, None, False)) -> None:
+    from rnncli.errors import UsageError
+    from rnncli.files.changes import baseline as unchanged
     from rnncli.solve.trace import run_trace
 
-    problem = load_problem(path)
+    problem = load_changed(path, sets, forcings)
     if lstm_only:
         _require_lstm(problem)
     trace = run_trace(problem)
     if show_plots(trace, *plots):
         return
+    baseline = None
+    if compare:
+        if not problem.changes and not problem.teacher_forcing:
+            raise UsageError("--compare compares a changed run with the unchanged one: give "
+                             "--set or teacher forcing too", file=problem.file)
+        baseline = run_trace(unchanged(problem))
     if output_format == "json":
         from rnncli.render.json_document import dumps, trace_document
 
-        emit(dumps(trace_document(trace)))
+        emit(dumps(trace_document(trace, baseline)))
     elif output_format == "markdown":
         from rnncli.render.trace import render_markdown
 
-        emit(render_markdown(trace, precision))
+        emit(render_markdown(trace, precision, baseline))
     elif output_format == "latex":
         from rnncli.render.trace import render_latex
 
-        emit(render_latex(trace, precision))
+        emit(render_latex(trace, precision, baseline))
     else:
         from rnncli.render.text import make_console, render_trace_text
 
-        render_trace_text(trace, precision, make_console())
+        render_trace_text(trace, precision, make_console(), baseline)
 
 
 def _require_lstm(problem) -> None:
@@ -54,16 +62,25 @@ def _require_lstm(problem) -> None:
 @click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
 @format_option(FORMATS)
 @precision_option
+@change_options
+@forcing_options
 @plot_options
-def trace(problem, output_format, precision, plot_file, plot_quantities, chart):
+def trace(problem, output_format, precision, sets, forcings, compare, plot_file, plot_quantities,
+          chart):
     """Step-by-step forward pass of any cell: every equation, with the numbers substituted.
+
+    Stacked and bidirectional networks are worked layer by layer, each
+    direction in its own time order.
 
     \b
     Examples:
       rnncli trace problems/gru-olah-forward.yaml --format markdown
       rnncli trace problems/lstm-goodfellow-forward.yaml --chart --plot-quantities s,h,y
+      rnncli trace problems/lstm-standard.yaml --set f=0 --compare
+      rnncli trace problems/two-layer-feedback-teacher-forcing.yaml --compare
+      rnncli trace problems/lstm-2layer-bidirectional-trace.yaml --format json
     """
-    _show_trace(problem, output_format, precision, lstm_only=False,
+    _show_trace(problem, output_format, precision, False, sets, forcings, compare,
                 plots=(plot_file, plot_quantities, chart))
 
 
@@ -71,15 +88,19 @@ def trace(problem, output_format, precision, plot_file, plot_quantities, chart):
 @click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
 @format_option(FORMATS)
 @precision_option
+@change_options
+@forcing_options
 @plot_options
-def lstm_trace(problem, output_format, precision, plot_file, plot_quantities, chart):
+def lstm_trace(problem, output_format, precision, sets, forcings, compare, plot_file,
+               plot_quantities, chart):
     """Step-by-step forward pass of an LSTM (a built-in cell must be an LSTM variant).
 
     \b
-    Example:
+    Examples:
       rnncli lstm-trace problems/lstm-goodfellow-forward.yaml --precision 6
+      rnncli lstm-trace problems/lstm-standard.yaml --set f=0 --compare
     """
-    _show_trace(problem, output_format, precision, lstm_only=True,
+    _show_trace(problem, output_format, precision, True, sets, forcings, compare,
                 plots=(plot_file, plot_quantities, chart))
 
 
@@ -146,7 +167,8 @@ def cells(name, convention, output_format):
 @click.option("--let", "use_let", is_flag=True,
               help="Name every quantity used more than once (`where h(3) = ...`) instead of copying it.")
 @format_option(FORMATS)
-def unroll(problem, to, quantity, depth, use_let, output_format):
+@change_options
+def unroll(problem, to, quantity, depth, use_let, output_format, sets):
     """The formula of Q[T] with every earlier step substituted, down to the inputs.
 
     Works on symbols alone: a problem needs only `equations:` and `steps:`,
@@ -156,12 +178,12 @@ def unroll(problem, to, quantity, depth, use_let, output_format):
     Examples:
       rnncli unroll problems/rnn-unroll-five-steps.yaml --to 5
       rnncli unroll problems/lstm-goodfellow-forward.yaml --to 3 --let --format latex
+      rnncli unroll problems/lstm-standard.yaml --to 2 --quantity c --set f=0
     """
-    from rnncli.files.problem import load_problem
     from rnncli.render.unroll import render_unrolled
     from rnncli.solve.unrolling import unroll as unroll_formula
 
-    unrolled = unroll_formula(load_problem(problem), to, quantity, depth=depth, let=use_let)
+    unrolled = unroll_formula(load_changed(problem, sets), to, quantity, depth=depth, let=use_let)
     emit(render_unrolled(unrolled, output_format))
 
 
@@ -176,7 +198,8 @@ def unroll(problem, to, quantity, depth, use_let, output_format):
               "JSON. Not with --render, which takes the format from FILE's extension.")
 @click.option("--render", metavar="FILE", type=click.Path(dir_okay=False),
               help="Lay the graph out with Graphviz's dot into FILE.svg, .png or .pdf.")
-def graph(problem, unfold, show_params, output_format, render):
+@change_options
+def graph(problem, unfold, show_params, output_format, render, sets):
     """The folded or unfolded computational graph of a problem's equations.
 
     Folded, a recurrent edge (a value read at t-1) carries a black square ■, the
@@ -187,15 +210,15 @@ def graph(problem, unfold, show_params, output_format, render):
       rnncli graph problems/two-layer-feedback-graph.yaml
       rnncli graph problems/two-layer-feedback-graph.yaml --unfold 3 --format dot
       rnncli graph problems/two-layer-feedback-graph.yaml --params --render folded.svg
+      rnncli graph problems/lstm-2layer-bidirectional-trace.yaml --unfold 3
     """
     from rnncli.solve.graphs import build_graph
-    from rnncli.files.problem import load_problem
     from rnncli.render.graph import render_dot, render_file, render_graph
 
     if render and output_format is not None:
         raise click.UsageError("--render takes the format from FILE's extension (.svg, .png, "
                                ".pdf); leave out --format, or write --format without --render")
-    built = build_graph(load_problem(problem), unfold, params=show_params)
+    built = build_graph(load_changed(problem, sets), unfold, params=show_params)
     if render:
         size = render_file(render_dot(built), render)
         click.echo(f"wrote {render} ({size} bytes)", err=True)

@@ -14,10 +14,11 @@ TOP_LEVEL_KEYS = (
     "bidirectional", "proj_size", "bias", "params", "initial", "inputs", "steps",
     "time_start", "questions", "tolerance", "follow_through", "fixed", "symmetric", "vary",
     "loss",
+    "teacher_forcing",
 )
 LOSS_KEYS = ("each", "at", "mean")
 OUTPUT_KINDS = ("none", "linear", "softmax", "sigmoid")
-QUESTION_KEYS = ("id", "text", "ask", "points", "tolerance")
+QUESTION_KEYS = ("id", "text", "ask", "points", "tolerance", "set")
 MAX_STEPS = 1_000_000
 
 
@@ -50,6 +51,7 @@ class Question:
     points: Any                 # a number spread evenly, or a mapping reference -> points
     tolerance: Tolerance | None
     line: int | None
+    set: dict = field(default_factory=dict)     # name -> expression text, for this question only
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class Problem:
     follow_through: Any = True                        # False, or {"credit": c}
     fixed: tuple = ()
     symmetric: tuple = ()
+    teacher_forcing: dict = field(default_factory=dict)   # quantity -> input read in its place at t-k
+    changes: tuple = ()                               # files.changes.Change made for this run
     vary: Any = None                                  # files.variation.Variation, or None
     loss: LossSpec | None = None
     doc: Document | None = field(default=None, compare=False, repr=False)
@@ -162,6 +166,8 @@ def problem_from_document(doc: Document) -> Problem:
     for key in ("fixed", "symmetric"):
         if key in data:
             fields[key] = _name_list(doc, key, data[key])
+    if "teacher_forcing" in data:
+        fields["teacher_forcing"] = _name_mapping(doc, "teacher_forcing", data["teacher_forcing"])
     if "vary" in data:
         from rnncli.files.variation import parse_variation
 
@@ -312,7 +318,18 @@ def _questions(doc, value) -> tuple:
         text = item.get("text", "")
         if not isinstance(text, str):
             fail(doc, path + ("text",), f"question `text` must be text, not {describe(text)}")
-        questions.append(Question(qid, text, tuple(ask), points, tolerance, doc.line(*path)))
+        changes = {}
+        if "set" in item:
+            for name, expr in _mapping(doc, path + ("set",), item["set"]).items():
+                _identifier(doc, path + ("set", name), name)
+                if isinstance(expr, (int, float)) and not isinstance(expr, bool):
+                    expr = str(as_number(doc, path + ("set", name), expr))
+                if not isinstance(expr, str):
+                    fail(doc, path + ("set", name), f"`set.{name}` must be an expression, "
+                                                    f"not {describe(expr)}")
+                changes[name] = expr
+        questions.append(Question(qid, text, tuple(ask), points, tolerance, doc.line(*path),
+                                  changes))
     return tuple(questions)
 
 
@@ -380,6 +397,17 @@ def _loss(doc, value) -> LossSpec:
         fail(doc, ("loss", "mean"), f"`loss.mean` must be true or false, not {describe(mean)}")
     return parse_loss(each, at=at, mean=mean, file=doc.file,
                       line=doc.line("loss", "each") or doc.line("loss"))
+
+
+def _name_mapping(doc, key, value) -> dict:
+    """Returns a mapping name -> name (`teacher_forcing: {y: target}`)."""
+    mapping = {}
+    for name, other in _mapping(doc, (key,), value).items():
+        _identifier(doc, (key, name), name)
+        if not isinstance(other, str):
+            fail(doc, (key, name), f"`{key}.{name}` must name an input, not {describe(other)}")
+        mapping[name] = _identifier(doc, (key, name), other)
+    return mapping
 
 
 def _check_varied_names(doc, problem: Problem) -> None:

@@ -37,6 +37,12 @@ def asked_items(problem: Problem, solution: Solution | None = None) -> tuple:
     items: list[AskedItem] = []
     asked_by: dict[str, str] = {}
     for index, question in enumerate(problem.questions):
+        if question.set:
+            # Its values come from a changed problem (files.changes.question_changes); the
+            # follow-through of grading recomputes in the unchanged cell, so it is refused
+            # rather than graded wrongly.
+            _fail(problem, (index, "set"), f"question `{question.id}` changes the network "
+                  "(`set:`): trace it with --set; grading such a question is not supported yet")
         refs = _expand(problem, solution, question, index)
         points = _points(problem, question, index, refs)
         for ref_text, (ref, raw) in refs.items():

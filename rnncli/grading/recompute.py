@@ -37,6 +37,10 @@ class Recomputer:
         self.cell = cell
         self.reference = reference
         self.first = problem.time_start
+        self.last = self.first + len(reference.steps) - 1
+        # A backward direction reads later steps: a recomputation cut at step t (or one
+        # step alone) cannot reproduce it, so none is attempted (no follow-through).
+        self.backward = any(b.direction == "reverse" for b in cell.schedule)
         self._reads = {e.name: [(n.name, n.lag) for n in names(e.expr)] for e in cell.equations}
         self._order = [e.name for e in cell.equations]
         self._prefixes: dict[int, Problem] = {}
@@ -60,7 +64,8 @@ class Recomputer:
                 quantity, step = stack.pop()
                 for read, lag in self._reads.get(quantity, ()):
                     target = (read, step - lag)
-                    if read in self._reads and target[1] >= self.first and target not in seen:
+                    if (read in self._reads and self.first <= target[1] <= self.last
+                            and target not in seen):
                         seen.add(target)
                         stack.append(target)
             seen.discard(key)
@@ -76,6 +81,8 @@ class Recomputer:
         variant cell acts wherever no value is replaced.
         """
         cell = cell or self.cell
+        if self.backward and overrides:
+            return None
         overrides = {k: v for k, v in (overrides or {}).items() if k[1] <= t}
         if not overrides:
             trace = self.trace(cell, variant)
@@ -126,7 +133,7 @@ class Recomputer:
     def _one_step(self, t: int, overrides: dict, equations: list, cell: Cell, variant: str):
         """Returns name[t] (the last of `equations`) computed at step t alone, or None."""
         if variant not in self._functions:
-            self._functions[variant] = {e.name: compile_expression(e.expr, self.problem.params)
+            self._functions[variant] = {e.name: compile_expression(e.expr, self.reference.parameters)
                                         for e in cell.equations}
         functions = self._functions[variant]
         index = t - self.first

@@ -23,8 +23,12 @@ RENDER_TIMEOUT = 60   # seconds; a graph of MAX_UNFOLD steps lays out in well un
 
 
 def _label(edge) -> str:
-    """Returns an edge's label: its parameters, then a square per step of delay."""
-    return " ".join(list(edge.params) + ([DELAY * edge.delay] if edge.delay else []))
+    """Returns an edge's label: its parameters, then a square per step of delay.
+
+    A backward direction's delay carries the value of step t+1, marked `←`.
+    """
+    delay = ([DELAY * edge.delay + ("←" if edge.backward else "")] if edge.delay else [])
+    return " ".join(list(edge.params) + delay)
 
 
 def _text_ref(node_id: str) -> str:
@@ -34,18 +38,33 @@ def _text_ref(node_id: str) -> str:
 
 def render_text(graph: Graph) -> str:
     """Returns an edge listing: folded in one block, unfolded in one block per step."""
+    text = _render_text(graph)
+    if not graph.changes:
+        return text
+    first, _, rest = text.partition("\n")
+    return first + "\n" + "".join(f"Changed for this run: {c}\n" for c in graph.changes) + rest
+
+
+def _render_text(graph: Graph) -> str:
     kinds = {n.id: n.kind for n in graph.nodes}
     by_name = [inputs_by_name_line(graph.inputs_by_name)] if graph.inputs_by_name else []
     if not graph.unfolded:
         out = [f"Folded graph{': ' + graph.title if graph.title else ''}", *by_name,
-               f"{DELAY} marks a delay: the edge carries the value of the previous step (t−1).", ""]
+               f"{DELAY} marks a delay: the edge carries the value of the previous step (t−1)."]
+        if any(e.backward for e in graph.edges):
+            out.append(f"{DELAY}← marks a backward direction's delay: the value of step t+1.")
+        out.append("")
         out.append("nodes: " + ", ".join(n.id + (" (input)" if n.kind == "input" else "")
                                          for n in graph.nodes))
         out += ["edges:"] + _edge_lines(graph.edges, lambda i: i)
         return "\n".join(out) + "\n"
     span = f"{graph.steps[0]}..{graph.steps[-1]}"
     out = [f"Unfolded graph over steps {span}{': ' + graph.title if graph.title else ''}",
-           *by_name, "Every edge runs within a step or from an earlier step to a later one."]
+           *by_name,
+           "Every edge runs within a step or from an earlier step to a later one."
+           if not any(e.backward for e in graph.edges) else
+           "Every edge runs within a step or forward in time, except a backward direction's, "
+           "which run from step t+1 to step t."]
     initial = [n.id for n in graph.nodes if n.kind == "initial"]
     if initial:
         out += ["", "initial values: " + ", ".join(_text_ref(i) for i in initial)]
@@ -90,6 +109,7 @@ def render_dot(graph: Graph) -> str:
         out.insert(2, f"  // {inputs_by_name_line(graph.inputs_by_name)}")
     if graph.title:
         out.append(f"  label={_dot_string(graph.title)}; labelloc=t;")
+    out += [f"  // changed for this run: {c}" for c in graph.changes]
     for node in graph.nodes:
         style = {"input": ', style=filled, fillcolor="#e8e8e8"',
                  "initial": ", style=dashed"}.get(node.kind, "")
@@ -131,6 +151,7 @@ def render_mermaid(graph: Graph) -> str:
         out.insert(0, f"%% {inputs_by_name_line(graph.inputs_by_name)}")
     if graph.title:
         out.insert(0, f"%% {graph.title}")
+    out[1:1] = [f"%% changed for this run: {c}" for c in graph.changes]
 
     def node_line(node) -> str:
         shape = ('["', '"]') if node.kind == "input" else ('(("', '"))')
@@ -162,8 +183,10 @@ def graph_document(graph: Graph) -> dict:
         "unfolded": graph.unfolded,
         "steps": list(graph.steps),
         "nodes": [{"id": n.id, "name": n.name, "step": n.step, "kind": n.kind} for n in graph.nodes],
-        "edges": [{"from": e.source, "to": e.target, "delay": e.delay, "params": list(e.params)}
+        "edges": [{"from": e.source, "to": e.target, "delay": e.delay, "params": list(e.params),
+                   **({"backward": True} if e.backward else {})}
                   for e in graph.edges],
+        **({"changes": list(graph.changes)} if graph.changes else {}),
     }
     if graph.inputs_by_name:
         document[INPUTS_BY_NAME_KEY] = list(graph.inputs_by_name)

@@ -10,17 +10,42 @@ def plain(value):
     return tolist() if tolist is not None else value
 
 
-def trace_document(trace) -> dict:
-    """Returns the `rnncli/trace@1` document of a Trace."""
-    return {
+def _steps(trace) -> list:
+    return [{"t": s.t,
+             "inputs": {k: plain(v) for k, v in s.inputs.items()},
+             "values": {k: plain(v) for k, v in s.values.items()}}
+            for s in trace.steps]
+
+
+def trace_document(trace, baseline=None) -> dict:
+    """Returns the `rnncli/trace@1` document of a Trace (and of the unchanged run, compared)."""
+    problem = trace.problem
+    document = {
         "schema": "rnncli/trace@1",
-        "title": trace.problem.title,
-        "time_start": trace.problem.time_start,
-        "steps": [{"t": s.t,
-                   "inputs": {k: plain(v) for k, v in s.inputs.items()},
-                   "values": {k: plain(v) for k, v in s.values.items()}}
-                  for s in trace.steps],
+        "title": problem.title,
+        "time_start": problem.time_start,
+        "steps": _steps(trace),
     }
+    # Keys beyond spec §9 appear only when they say something: a network's initial
+    # states (a backward direction's sit after the last step), packed tensors cut,
+    # changes for this run, the mode, the unchanged run.
+    if trace.cell.blocks:
+        document["initial"] = {k: plain(v) for k, v in trace.initial.items()}
+    if trace.splits:
+        document["packed"] = [{"name": s.packed, "shape": list(s.shape), "parts": list(s.parts)}
+                              for s in trace.splits]
+    changed = {c.name: c.text for c in problem.changes if c.kind == "set"}
+    if changed:
+        document["set"] = changed
+    if trace.cell.unused:
+        document["unused"] = list(trace.cell.unused)
+    if problem.teacher_forcing or baseline is not None:
+        document["mode"] = "teacher forcing" if problem.teacher_forcing else "free running"
+    if problem.teacher_forcing:
+        document["teacher_forcing"] = dict(problem.teacher_forcing)
+    if baseline is not None:
+        document["baseline"] = {"mode": "free running", "steps": _steps(baseline)}
+    return document
 
 
 def dumps(document: dict) -> str:

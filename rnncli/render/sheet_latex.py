@@ -21,7 +21,7 @@ _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": 
             "×": r"\ensuremath{\times}", "σ": r"\ensuremath{\sigma}", "⊙": r"\ensuremath{\odot}",
             "■": r"\ensuremath{\blacksquare}", "·": r"\ensuremath{\cdot}", "−": "-", "—": "---",
             "–": "--", "→": r"\ensuremath{\to}", "…": r"\dots{}", "≤": r"\ensuremath{\le}",
-            "≥": r"\ensuremath{\ge}", "±": r"\ensuremath{\pm}", "·": r"\ensuremath{\cdot}",
+            "≥": r"\ensuremath{\ge}", "±": r"\ensuremath{\pm}",
             "“": "``", "”": "''", "’": "'", "‘": "`"}
 PREAMBLE = r"""\documentclass[a4paper,11pt]{article}
 \usepackage[T1]{fontenc}

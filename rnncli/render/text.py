@@ -38,32 +38,65 @@ def title_lines(console: Console, problem) -> None:
     console.print(Text(f"Cell: {describe_cell(problem)}", style="dim"))
 
 
-def render_trace_text(trace, precision: int, console: Console) -> None:
+def render_trace_text(trace, precision: int, console: Console, baseline=None) -> None:
+    """Prints the worked trace: equations, every step (by layer and direction for a network),
+    the summary tables, and the comparison with `baseline` (--compare)."""
+    from rnncli.render import network
+
     # Piped, a working line stays whole (for copying); on a terminal, rich wraps it
     # between words, so that the terminal never cuts a number in two.
     whole = not console.is_terminal
     title_lines(console, trace.problem)
+    for note in network.heading_notes(trace):
+        console.print(Text(note, style="dim"), soft_wrap=whole)
     console.print()
     console.print(Text("Equations", style="bold underline"))
     for line in equation_lines(trace):
         console.print("  " + line, soft_wrap=whole)
-    for t, inputs, lines in text_lines(trace, precision):
-        console.print()
-        console.print(Text(f"Step t = {t}", style="bold cyan"))
-        if inputs:
-            console.print(Text("  " + inputs, style="green"), soft_wrap=whole)
-        for line in lines:
-            name, _, rest = line.partition(" = ")
-            text = Text("  ")
-            text.append(name, style="bold")
-            text.append(" = " + rest)
-            console.print(text, soft_wrap=whole)
+    if trace.cell.blocks:
+        groups = network.grouped_lines(trace, precision)
+    else:
+        groups = [(None, list(text_lines(trace, precision)))]
+    for title, steps in groups:
+        if title:
+            console.print()
+            console.print(Text(title, style="bold underline"), soft_wrap=whole)
+        for t, inputs, lines in steps:
+            console.print()
+            console.print(Text(f"Step t = {t}", style="bold cyan"))
+            if inputs:
+                console.print(Text("  " + inputs, style="green"), soft_wrap=whole)
+            for line in lines:
+                name, _, rest = line.partition(" = ")
+                text = Text("  ")
+                text.append(name, style="bold")
+                text.append(" = " + rest)
+                console.print(text, soft_wrap=whole)
     console.print()
-    header, rows = summary_rows(trace, precision)
+    if trace.cell.blocks:
+        tables = [(f"Summary: {title}", header, rows)
+                  for title, header, rows in network.summary_groups(trace, precision)]
+    else:
+        tables = [("Summary", *summary_rows(trace, precision))]
+    if baseline is not None:
+        tables.append((None, None, None))     # the comparison's heading goes here
+        label = network.baseline_label(trace)
+        tables += [(f"Δ{name} = changed − {label}", header, rows)
+                   for name, header, rows in network.compare_tables(trace, baseline, precision)]
+    for name, header, rows in tables:
+        if header is None:
+            console.print(Text(network.compare_title(trace), style="bold underline"),
+                          soft_wrap=whole)
+            continue
+        _print_table(console, name, header, rows)
+
+
+def _print_table(console: Console, title: str, header: list, rows: list) -> None:
+    """Prints a table; one too wide for the terminal as several of whole columns."""
     parts = column_groups(header, rows, console.width)
     for index, part in enumerate(parts):
-        title = "Summary" if len(parts) == 1 else f"Summary ({index + 1} of {len(parts)})"
-        table = Table(title=title, title_justify="left", show_lines=False)
+        name = title if len(parts) == 1 else f"{title} ({index + 1} of {len(parts)})"
+        table = Table(title=name, title_justify="left", show_lines=False)
         for column in [0] + part:
             table.add_column(header[column], justify="right" if column == 0 else "left",
                              **unbroken(header[column], [row[column] for row in rows]))

@@ -2,56 +2,11 @@
 from __future__ import annotations
 
 from rnncli.language.expression import Value
-from rnncli.language.printing.base import format_given, format_number
 from rnncli.language.printing.latex import LatexPrinter, latex_name
 from rnncli.language.printing.text import TextPrinter
+from rnncli.render import network
+from rnncli.render.worked import MAX_SHOWN_ENTRIES, chain, value_text  # noqa: F401  (re-exported)
 from rnncli.solve.working import constant_quantities, scalar_test, work_trace
-
-MAX_SHOWN_ENTRIES = 8
-
-
-def chain(printer, worked, value: str | None = None) -> list[str]:
-    """Returns the forms of a worked equation and its value as printed strings, without repeats.
-
-    `value` is the value's text (default: as the printer writes it). A constant
-    equation (f = 0) gives one form: `f(1) = 0`, not `f(1) = 0 = 0`.
-    """
-    forms = [printer.doprint(worked.symbolic)]
-    for node in (worked.substituted, worked.reduced, worked.called):
-        if node is not None:
-            text = printer.doprint(node)
-            if text != forms[-1]:
-                forms.append(text)
-    if value is None:
-        value = printer.doprint(Value(worked.value, worked.constant))
-    if value != forms[-1]:
-        forms.append(value)
-    return forms
-
-
-def _number(value, precision: int, given: bool) -> str:
-    return format_given(value) if given else format_number(value, precision)
-
-
-def value_text(value, precision: int, minus: str = "−", given: bool = False) -> str:
-    """Returns a value compactly: 0.5436, [0.1, 0.2], long vectors cut with … and their size.
-
-    `given` values (the problem's own numbers) are written as written, not rounded.
-    """
-    import numpy as np
-
-    value = np.asarray(value, dtype=float)
-    if value.ndim == 0:
-        return _number(value, precision, given).replace("-", minus)
-    flat = [_number(v, precision, given).replace("-", minus) for v in value.ravel()]
-    if value.ndim == 1:
-        if len(flat) > MAX_SHOWN_ENTRIES:
-            return "[" + ", ".join(flat[:3]) + ", …, " + ", ".join(flat[-2:]) + f"] ({len(flat)})"
-        return "[" + ", ".join(flat) + "]"
-    rows = ["[" + ", ".join(value_text(row, precision, minus, given)[1:-1].split(", ")) + "]"
-            for row in value]
-    return "[" + ", ".join(rows) + "]"
-
 
 def _printer(kind, trace, precision: int, step: int | None = None, **options):
     return kind(step=step, precision=precision, scalar=scalar_test(trace.cell.shapes),
@@ -81,7 +36,8 @@ def describe_cell(problem) -> str:
     """Returns `lstm, goodfellow convention` or `custom equations` for headings."""
     if not problem.cell:
         return "custom equations"
-    custom = ", with custom equations" if problem.equations else ""
+    changed = {c.name for c in problem.changes if c.kind == "set"}
+    custom = ", with custom equations" if set(problem.equations) - changed else ""
     return f"{problem.cell}, {problem.convention} convention{custom}"
 
 
@@ -96,27 +52,61 @@ def latex_target(name: str, step) -> str:
     return f"{{{base}}}^{{({step})}}" if "_" in base else f"{base}^{{({step})}}"
 
 
-def render_markdown(trace, precision: int) -> str:
-    """Returns the worked trace in Markdown, every formula as `$...$` math."""
+def _groups(trace):
+    """Returns [(title or None, shows inputs, wanted names or None, [worked step])]."""
+    if trace.cell.blocks:
+        return network.worked_groups(trace)
+    return [(None, True, None, list(work_trace(trace)))]
+
+
+def render_markdown(trace, precision: int, baseline=None) -> str:
+    """Returns the worked trace in Markdown, every formula as `$...$` math.
+
+    A stacked or bidirectional network is worked layer by layer and direction by
+    direction, each in its own time order; `baseline` adds the comparison with
+    the unchanged run (--compare).
+    """
     problem = trace.problem
     out = [f"# {one_line(problem.title or 'Forward pass')}", ""]
     if problem.source:
         out += [f"Source: {one_line(problem.source)}", ""]
-    out += [f"Cell: {describe_cell(problem)}.", "", "## Equations", ""]
+    out += [f"Cell: {describe_cell(problem)}.", ""]
+    notes = network.heading_notes(trace)
+    out += [f"{note}." for note in notes] + ([""] if notes else [])
+    out += ["## Equations", ""]
     printer = _printer(LatexPrinter, trace, precision)
     out += [f"- ${latex_target(e.name, 't')} = {printer.doprint(e.expr)}$"
             for e in trace.cell.equations] + [""]
-    for step in work_trace(trace):
-        printer = _printer(LatexPrinter, trace, precision, step.t)
-        out += [f"## Step t = {step.t}", ""]
-        if step.inputs:
-            inputs = ", ".join(f"{latex_target(n, step.t)} = {printer.doprint(Value(v, True))}"
-                               for n, v in step.inputs.items())
-            out += [f"Inputs: ${inputs}$", ""]
-        out += [f"- ${latex_target(w.name, step.t)} = " + " = ".join(chain(printer, w)) + "$"
-                for w in step.equations] + [""]
-    out += ["## Summary", ""] + summary_markdown(trace, precision)
+    for title, shows_inputs, wanted, steps in _groups(trace):
+        level = "##"
+        if title:
+            out += [f"## {title}", ""]
+            level = "###"
+        for step in steps:
+            printer = _printer(LatexPrinter, trace, precision, step.t)
+            out += [f"{level} Step t = {step.t}", ""]
+            if step.inputs and shows_inputs:
+                inputs = ", ".join(f"{latex_target(n, step.t)} = {printer.doprint(Value(v, True))}"
+                                   for n, v in step.inputs.items())
+                out += [f"Inputs: ${inputs}$", ""]
+            out += [f"- ${latex_target(w.name, step.t)} = " + " = ".join(chain(printer, w)) + "$"
+                    for w in step.equations if wanted is None or w.name in wanted] + [""]
+    out += ["## Summary", ""]
+    if trace.cell.blocks:
+        for title, header, rows in network.summary_groups(trace, precision):
+            out += [f"### {title}", ""] + _markdown_table(header, rows) + [""]
+        out.pop()
+    else:
+        out += summary_markdown(trace, precision)
+    if baseline is not None:
+        out += [""] + network.compare_markdown(trace, baseline, precision)
     return "\n".join(out) + "\n"
+
+
+def _markdown_table(header, rows) -> list[str]:
+    lines = ["| " + " | ".join(f"${latex_name(h)}$" if h != "t" else "$t$" for h in header) + " |",
+             "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
 def summary_names(trace) -> list[str]:
@@ -144,26 +134,42 @@ def summary_markdown(trace, precision: int) -> list[str]:
     return lines
 
 
-def render_latex(trace, precision: int) -> str:
-    """Returns a LaTeX document: the equations, one align* per step, the summary table."""
+def render_latex(trace, precision: int, baseline=None) -> str:
+    """Returns a LaTeX document: the equations, one align* per step (grouped by layer and
+    direction for a network), the summary table, and the comparison with `baseline`."""
     from rnncli.render.latex import align_rows, document, latex_text, table
 
     problem = trace.problem
-    body = [r"\noindent Cell: " + latex_text(describe_cell(problem)) + ".", "",
-            r"\subsection*{Equations}"]
+    body = [r"\noindent Cell: " + latex_text(describe_cell(problem)) + ".", ""]
+    body += [latex_text(note) + ".\n" for note in network.heading_notes(trace)]
+    body.append(r"\subsection*{Equations}")
     printer = _printer(LatexPrinter, trace, precision, breakable=True)
     body += align_rows([(latex_target(e.name, "t"), [printer.doprint(e.expr)])
                         for e in trace.cell.equations])
-    for step in work_trace(trace):
-        printer = _printer(LatexPrinter, trace, precision, step.t, breakable=True)
-        body.append(f"\\subsection*{{Step $t = {step.t}$}}")
-        rows = [(latex_target(n, step.t), [printer.doprint(Value(v, True))])
-                for n, v in step.inputs.items()]
-        rows += [(latex_target(w.name, step.t), chain(printer, w)) for w in step.equations]
-        body += align_rows(rows)
+    for title, shows_inputs, wanted, steps in _groups(trace):
+        heading = r"\subsection*"
+        if title:
+            body.append(r"\subsection*{" + latex_text(title) + "}")
+            heading = r"\subsubsection*"
+        for step in steps:
+            printer = _printer(LatexPrinter, trace, precision, step.t, breakable=True)
+            body.append(f"{heading}{{Step $t = {step.t}$}}")
+            rows = [(latex_target(n, step.t), [printer.doprint(Value(v, True))])
+                    for n, v in step.inputs.items()] if shows_inputs else []
+            rows += [(latex_target(w.name, step.t), chain(printer, w)) for w in step.equations
+                     if wanted is None or w.name in wanted]
+            body += align_rows(rows)
     body.append(r"\subsection*{Summary}")
-    header, cells = summary_latex(trace, precision)
-    body += table(header, cells)
+    if trace.cell.blocks:
+        for title, header, rows in network.summary_groups(trace, precision):
+            body.append(r"\subsubsection*{" + latex_text(title) + "}")
+            body += table([f"${latex_name(h)}$" if h != "t" else "$t$" for h in header],
+                          [[latex_text(c) for c in row] for row in rows])
+    else:
+        header, cells = summary_latex(trace, precision)
+        body += table(header, cells)
+    if baseline is not None:
+        body += network.compare_latex(trace, baseline, precision)
     return document(one_line(problem.title or "Forward pass"), body,
                     one_line(problem.source) if problem.source else None)
 

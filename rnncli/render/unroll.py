@@ -44,7 +44,8 @@ def _rows(unrolled: Unrolled, printer) -> list[tuple]:
 def render_text(unrolled: Unrolled, precision: int = 4) -> str:
     """Returns `y(5) = f(W·x(5) + ...)`, then `where` and the definitions, in order."""
     line = inputs_by_name_line(unrolled.cell.inputs_by_name)
-    return (f"{line}\n" if line else "") + _formula_text(unrolled, precision)
+    return "".join(f"Changed for this run: {note}\n" for note in _changes(unrolled)) \
+        + (f"{line}\n" if line else "") + _formula_text(unrolled, precision)
 
 
 def _formula_text(unrolled: Unrolled, precision: int) -> str:
@@ -58,6 +59,12 @@ def _formula_text(unrolled: Unrolled, precision: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _changes(unrolled: Unrolled) -> list[str]:
+    from rnncli.files.changes import change_notes
+
+    return change_notes(unrolled.problem)
+
+
 def render_markdown(unrolled: Unrolled, precision: int = 4) -> str:
     """Returns the unrolled formula in Markdown, each formula as `$...$` math."""
     problem = unrolled.problem
@@ -66,6 +73,7 @@ def render_markdown(unrolled: Unrolled, precision: int = 4) -> str:
         out += [f"Problem: {problem.title}", ""]
     if problem.source:
         out += [f"Source: {problem.source}", ""]
+    out += [f"Changed for this run: {note}.\n" for note in _changes(unrolled)]
     if unrolled.cell.inputs_by_name:
         out += [inputs_by_name_line(unrolled.cell.inputs_by_name), ""]
     printer = LatexPrinter(precision=precision, scalar=_scalar(unrolled),
@@ -110,10 +118,12 @@ def render_latex(unrolled: Unrolled, precision: int = 4) -> str:
     rows = [(_target(n, s), [text]) for n, s, text in _rows(unrolled, printer)]
     title = problem.title or f"Unrolled formula of {unrolled.ref}"
     body = align_rows(rows[-1:])
-    if unrolled.cell.inputs_by_name:
-        from rnncli.render.latex import latex_text
+    from rnncli.render.latex import latex_text
 
-        body.insert(0, r"\noindent " + latex_text(inputs_by_name_line(unrolled.cell.inputs_by_name)) + "\n")
+    notes = [f"Changed for this run: {note}." for note in _changes(unrolled)]
+    if unrolled.cell.inputs_by_name:
+        notes.append(inputs_by_name_line(unrolled.cell.inputs_by_name))
+    body = [r"\noindent " + latex_text(note) + "\n" for note in notes] + body
     if unrolled.lets:
         body += ["where"] + align_rows(rows[:-1])
     return document(title, body, problem.source)
@@ -127,6 +137,9 @@ def unroll_document(unrolled: Unrolled) -> dict:
     if unrolled.lets:
         document["let"] = [{"ref": d.ref, "formula": printer.doprint(d.formula)}
                            for d in unrolled.lets]
+    changed = {c.name: c.text for c in unrolled.problem.changes if c.kind == "set"}
+    if changed:
+        document["set"] = changed
     if unrolled.cell.inputs_by_name:
         document[INPUTS_BY_NAME_KEY] = list(unrolled.cell.inputs_by_name)
     return document

@@ -74,7 +74,7 @@ def count_parameters(problem: Problem) -> ParamCount:
     """Returns the parameter table of a problem (sizes alone suffice)."""
     try:
         network = build_network(problem)
-    except ShapeError as exc:
+    except ShapeError:
         if problem.cell and not (problem.sizes or problem.params or problem.inputs):
             read_out = ", output: O" if problem.output != "none" else ""
             raise ProblemError(f"cell `{problem.cell}` needs sizes to be counted; add `sizes: "

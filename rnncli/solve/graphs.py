@@ -36,6 +36,7 @@ class GraphEdge:
     target: str
     delay: int          # steps the value is held: 0 within a step; always 0 when unfolded
     params: tuple       # parameters multiplying the source, when asked for
+    backward: bool = False  # a backward direction's recurrence: from step t+1 to step t
 
 
 @dataclass(frozen=True)
@@ -46,21 +47,28 @@ class Graph(Displayable):
     nodes: tuple        # GraphNode: inputs, then quantities in evaluation order (per step)
     edges: tuple        # GraphEdge, by target, each target's sources in reading order
     inputs_by_name: tuple = ()   # inputs taken by their name alone (x, x1, x_t; no `inputs:`)
+    changes: tuple = () # what this run changed (`--set`, teacher forcing), for headings
 
 
 def build_graph(problem: Problem, unfold: int | None = None, *, params: bool = False,
                 cell: Cell | None = None) -> Graph:
     """Returns the folded graph of a problem's cell, or the graph unfolded over `unfold` steps."""
-    from rnncli.solve.unrolling import refuse_layers, symbolic_cell
+    from rnncli.solve.unrolling import symbolic_cell
 
-    refuse_layers(problem)
+    import dataclasses
+
+    from rnncli.files.changes import change_notes
+
     cell = cell or symbolic_cell(problem)
     reads = _reads(cell, params)
     if unfold is None:
-        return _folded(problem, cell, reads)
-    if not 1 <= unfold <= MAX_UNFOLD:
+        graph = _folded(problem, cell, reads)
+    elif not 1 <= unfold <= MAX_UNFOLD:
         raise UsageError(f"--unfold takes 1 to {MAX_UNFOLD} steps, not {unfold}", file=problem.file)
-    return _unfolded(problem, cell, reads, unfold)
+    else:
+        graph = _unfolded(problem, cell, reads, unfold)
+    notes = tuple(change_notes(problem))
+    return dataclasses.replace(graph, changes=notes) if notes else graph
 
 
 def _reads(cell: Cell, with_params: bool) -> dict:
@@ -110,7 +118,7 @@ def edge_params(expr: Node, params: set) -> dict:
 def _folded(problem: Problem, cell: Cell, reads: dict) -> Graph:
     nodes = [GraphNode(n, n, None, "input") for n in cell.inputs]
     nodes += [GraphNode(q, q, None, "quantity") for q in cell.quantities]
-    edges = [GraphEdge(source, target, lag, labels)
+    edges = [GraphEdge(source, target, abs(lag), labels, lag < 0)
              for target in cell.quantities for source, lag, labels in reads[target]]
     return Graph(problem.title, False, (), tuple(nodes), tuple(edges), cell.inputs_by_name)
 
@@ -125,11 +133,11 @@ def _unfolded(problem: Problem, cell: Cell, reads: dict, count: int) -> Graph:
         nodes += [GraphNode(f"{q}[{t}]", q, t, "quantity") for q in cell.quantities]
         for target in cell.quantities:
             for source, lag, labels in reads[target]:
-                at = t - lag
+                at = t - lag    # t+1 for a backward direction, whose initial state is at T+1
                 ref = f"{source}[{at}]"
-                if at < first and ref not in initial:
+                if (at < first or at > steps[-1]) and ref not in initial:
                     initial[ref] = GraphNode(ref, source, at, "initial")
-                edges.append(GraphEdge(ref, f"{target}[{t}]", 0, labels))
+                edges.append(GraphEdge(ref, f"{target}[{t}]", 0, labels, lag < 0))
     ordered = sorted(initial.values(), key=lambda n: (n.step, _order(cell, n.name)))
     return Graph(problem.title, True, steps, tuple(ordered + nodes), tuple(edges),
                  cell.inputs_by_name)

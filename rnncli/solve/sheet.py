@@ -137,11 +137,12 @@ def _parts(solution: Solution, cell, refs: list) -> tuple:
     return tuple(parts)
 
 
-def needed_at_steps(cell, asked: list, first: int) -> tuple:
+def needed_at_steps(cell, asked: list, first: int, last: int | None = None) -> tuple:
     """Returns ((t, quantities), ...): at each step, what the asked (name, step) pairs read.
 
-    A quantity read at t-k is needed at step t-k, down to the first step;
-    values before it are initial values, shown with the network.
+    A quantity read at t-k is needed at step t-k, down to the first step (up to
+    the last, for a backward direction's t+1); values beyond are initial
+    values, shown with the network.
     """
     from rnncli.language.expression import names
 
@@ -153,7 +154,8 @@ def needed_at_steps(cell, asked: list, first: int) -> tuple:
         name, t = stack.pop()
         for node in names(cell.equation(name).expr):
             at = t - node.lag
-            if node.name in cell.quantities and at >= first and node.name not in needed.get(at, ()):
+            inside = at >= first and (last is None or at <= last)
+            if node.name in cell.quantities and inside and node.name not in needed.get(at, ()):
                 needed.setdefault(at, set()).add(node.name)
                 stack.append((node.name, at))
     return tuple((t, tuple(q for q in cell.quantities if q in needed[t])) for t in sorted(needed))
@@ -161,7 +163,8 @@ def needed_at_steps(cell, asked: list, first: int) -> tuple:
 
 def _trace_part(solution, cell, refs):
     trace = solution.trace
-    steps = needed_at_steps(cell, [(r.name, r.step) for r in refs], solution.problem.time_start)
+    run = solution.steps()
+    steps = needed_at_steps(cell, [(r.name, r.step) for r in refs], run.start, run.stop - 1)
     shown = {q for _, names in steps for q in names}
     return [Part("trace", trace, tuple(refs), tuple(q for q in cell.quantities if q in shown),
                  steps)]

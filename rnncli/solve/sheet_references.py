@@ -29,9 +29,9 @@ def symbolic_cell(solution):
     """Returns the problem's cell for symbolic use (cached on the solution)."""
     cache = _cache(solution)
     if "cell" not in cache:
-        from rnncli.solve.unrolling import refuse_layers, symbolic_cell as build
+        from rnncli.solve.unrolling import symbolic_cell as build
 
-        refuse_layers(solution.problem)
+        # Stacked and bidirectional networks unroll too: the cell is the whole network.
         cache["cell"] = build(solution.problem)
     return cache["cell"]
 

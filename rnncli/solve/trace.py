@@ -13,10 +13,9 @@ from rnncli.display import Displayable
 import numpy as np
 
 from rnncli.cells.cell import Cell, equation_line
-from rnncli.cells.build import build_cell
-from rnncli.errors import EquationError, ProblemError
+from rnncli.errors import EquationError
 from rnncli.language.expression import (BinOp, Broadcast, Call, Concat, Grad, Name, Neg, Node,
-                                       Number, Outer, Part, Step, Transpose, Value)
+                                        Number, Outer, Part, Step, Transpose, Value, names)
 from rnncli.language.functions import FUNCTIONS
 from rnncli.files.problem import Problem
 
@@ -32,13 +31,20 @@ class StepRecord:
 class Trace(Displayable):
     problem: Problem
     cell: Cell
-    initial: dict       # name -> value at every step before the first
+    initial: dict       # name -> value before the first step (a backward direction's: after the last)
     steps: tuple        # StepRecord, in time order
+    params: dict | None = None   # the numbers used, packed tensors cut; None: the problem's own
+    splits: tuple = ()           # cells.packed.Split: how packed tensors were cut
+
+    @property
+    def parameters(self) -> dict:
+        """Returns every parameter's value as the equations name it."""
+        return self.problem.params if self.params is None else self.params
 
     def value(self, name: str, t: int):
         """Returns a quantity or input at step t (initial values before the first step)."""
         first = self.problem.time_start
-        if t < first:
+        if t < first or t >= first + len(self.steps):
             return self.initial[name]
         record = self.steps[t - first]
         return record.values[name] if name in record.values else record.inputs[name]
@@ -136,58 +142,75 @@ GRAD_PREFIX = "∂"
 def evaluate_node(node: Node, current: dict, lagged: list | None = None):
     """Returns the value of one expression given the values it reads (for printers and grading)."""
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-        return compile_expression(node)(current, lagged or [current])
+        return compile_expression(node)(current, lagged or {0: current})
 
 
 def initial_values(problem: Problem, cell: Cell) -> dict:
-    """Returns the value of every lagged quantity before the first step (default zeros)."""
-    return {name: problem.initial.get(name, np.zeros(cell.shapes[name]))
-            for name in cell.states}
+    """Returns the value of every lagged quantity before the first step (default zeros).
+
+    A teacher-forced quantity's input takes the quantity's own initial value.
+    """
+    forced = {target: name for name, target in problem.teacher_forcing.items()}
+    values = {}
+    for name in cell.states:
+        own = forced.get(name, name)
+        values[name] = problem.initial.get(own, np.zeros(cell.shapes[name]))
+    return values
 
 
 def run_trace(problem: Problem, cell: Cell | None = None, overrides: dict | None = None) -> Trace:
     """Returns the forward pass of a problem: every quantity at every step.
 
-    `overrides` maps (name, t) to a value that replaces the computed one (used
-    by grading to recompute from a student's own earlier answers).
+    A stacked or bidirectional network runs block by block (`Cell.schedule`):
+    each layer and direction through all its steps, a backward direction from
+    the last step to the first. `overrides` maps (name, t) to a value that
+    replaces the computed one (used by grading to recompute from a student's
+    own earlier answers).
     """
-    if problem.layers > 1 or problem.bidirectional or problem.proj_size:
-        key = "layers" if problem.layers > 1 else "bidirectional" if problem.bidirectional else "proj_size"
-        raise ProblemError(f"`{key}`: traces run one layer in one direction; stacked, "
-                           "bidirectional and projected networks are counted by count-params",
-                           file=problem.file, line=problem.line(key))
-    cell = cell or build_cell(problem)
-    compiled = [(e, compile_expression(e.expr, problem.params)) for e in cell.equations]
-    initial = initial_values(problem, cell)
-    max_lag = max(cell.states.values(), default=0)
+    from rnncli.cells.network import effective_problem, network_cell
+
+    if cell is None:
+        cell, effective = network_cell(problem)
+    else:
+        effective = effective_problem(problem)
+    params = effective.problem.params
+    initial = initial_values(effective.problem, cell)
     first = problem.time_start
     n_steps = problem.n_steps
     inputs = problem.inputs
-    history: list[dict] = []
-    steps = []
+    rows = [{name: inputs[name][index] for name in cell.inputs} for index in range(n_steps)]
+    step_inputs = [dict(row) for row in rows]
     overrides = overrides or {}
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-        for index in range(n_steps):
-            t = first + index
-            step_inputs = {name: inputs[name][index] for name in cell.inputs}
-            current = dict(step_inputs)
-            lagged = [current] + [history[index - k] if index - k >= 0 else initial
-                                  for k in range(1, max_lag + 1)]
-            for equation, function in compiled:
-                key = (equation.name, t)
-                if key in overrides:
-                    current[equation.name] = overrides[key]
-                    continue
-                try:
-                    current[equation.name] = function(current, lagged)
-                except FloatingPointError as exc:
-                    raise EquationError(
-                        f"equation `{equation.name}` at step {t}: {_float_problem(exc)}",
-                        file=problem.file, line=equation_line(problem, equation)) from None
-            history.append(current)
-            steps.append(StepRecord(t, step_inputs,
-                                    {e.name: current[e.name] for e, _ in compiled}))
-    return Trace(problem, cell, initial, tuple(steps))
+        for block in cell.schedule:
+            equations = [cell.equation(name) for name in block.names]
+            compiled = [(e, compile_expression(e.expr, params)) for e in equations]
+            lags = sorted({n.lag for e in equations for n in names(e.expr) if n.lag})
+            order = range(n_steps) if block.direction == "forward" else range(n_steps - 1, -1, -1)
+            for index in order:
+                t = first + index
+                current = rows[index]
+                lagged = {0: current}
+                for k in lags:
+                    j = index - k
+                    lagged[k] = rows[j] if 0 <= j < n_steps else initial
+                for equation, function in compiled:
+                    key = (equation.name, t)
+                    if key in overrides:
+                        current[equation.name] = overrides[key]
+                        continue
+                    try:
+                        current[equation.name] = function(current, lagged)
+                    except FloatingPointError as exc:
+                        raise EquationError(
+                            f"equation `{equation.name}` at step {t}: {_float_problem(exc)}",
+                            file=problem.file, line=equation_line(problem, equation)) from None
+    quantities = cell.quantities
+    steps = tuple(StepRecord(first + index, step_inputs[index],
+                             {name: rows[index][name] for name in quantities})
+                  for index in range(n_steps))
+    return Trace(problem, cell, initial, steps,
+                 None if effective.problem.params is problem.params else params, effective.splits)
 
 
 def _float_problem(exc: FloatingPointError) -> str:

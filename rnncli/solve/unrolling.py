@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from rnncli.display import Displayable
 from rnncli.cells.cell import Cell
-from rnncli.cells.build import build_cell
 from rnncli.errors import ProblemError, RnncliError, UsageError, did_you_mean
 from rnncli.language.expression import Name, Node, Step, children, transform, walk
 from rnncli.files.problem import Problem
@@ -83,20 +82,32 @@ def unroll(problem: Problem, to: int, quantity: str | None = None, *, depth: int
     of step to-K standing; `let` names every (quantity, step) used more than once.
     Raises UsageError when the formula would pass `max_nodes` or MAX_NESTING.
     """
-    refuse_layers(problem)
     cell = cell or symbolic_cell(problem)
     quantity = quantity or cell.equations[-1].name
     _check_target(problem, cell, quantity, to)
     if depth is not None and depth < 1:
         raise UsageError("--depth must be at least 1", file=problem.file)
     first = problem.time_start
-    stop = to - depth if depth is not None else first - 1   # steps <= stop stay standing
+    last = first + problem.n_steps - 1 if problem.n_steps else None
+    # Steps outside (stop, end) stay standing: the initial states, and with --depth K
+    # what lies K steps back (a backward direction's "back" is later in time).
+    stop = to - depth if depth is not None else first - 1
+    end = min(x for x in (to + depth if depth is not None else None,
+                          last + 1 if last is not None else None, 10**12) if x is not None)
     target = (quantity, to)
     refuse = _Refusal(problem, target, depth, let)
-    needed, uses = _needed(cell, target, stop, max_nodes, refuse)
+    needed, uses = _needed(cell, target, (stop, end), max_nodes, refuse)
     builder = _Builder(cell, needed, uses if let else {}, target, max_nodes, refuse)
     order = {e.name: i for i, e in enumerate(cell.equations)}
-    for key in sorted(needed, key=lambda k: (k[1], order[k[0]])):
+    # Each block (a layer in one direction) reads only blocks before it and its own
+    # earlier steps: a backward direction's earlier steps are the later ones.
+    block_of = {n: (i, b.direction) for i, b in enumerate(cell.schedule) for n in b.names}
+
+    def position(key):
+        index, direction = block_of[key[0]]
+        return index, key[1] if direction == "forward" else -key[1], order[key[0]]
+
+    for key in sorted(needed, key=position):
         builder.build(key)
     lets = tuple(Definition(n, s, builder.built[(n, s)]) for n, s in builder.let_order)
     return Unrolled(problem, cell, quantity, to, builder.built[target], lets, depth, builder.total)
@@ -106,25 +117,18 @@ def symbolic_cell(problem: Problem) -> Cell:
     """Returns the cell of a problem for symbolic use, with shapes when its numbers or sizes give them.
 
     Shapes only decide how a product prints (a scalar product `·` or `⊙`), so a
-    problem whose shapes cannot be inferred is still unrolled and drawn.
+    problem whose shapes cannot be inferred is still unrolled and drawn. A
+    stacked network is its layers and directions written out (cells.network).
     """
+    from rnncli.cells.network import network_cell
     from rnncli.files.problem import problem_level
 
     if problem_level(problem) in ("trace", "shapes"):
         try:
-            return build_cell(problem, shapes=True, evaluate=False)
+            return network_cell(problem, shapes=True, evaluate=False)[0]
         except RnncliError:
             pass
-    return build_cell(problem, shapes=False, evaluate=False)
-
-
-def refuse_layers(problem: Problem) -> None:
-    """Raises ProblemError for stacked, bidirectional or projected networks (one cell only)."""
-    for key in ("layers", "bidirectional", "proj_size"):
-        if getattr(problem, key) not in (1, False, None):
-            raise ProblemError(f"`{key}`: unroll and graph work on one layer in one direction; "
-                               "write a stacked network's layers as equations (h1, h2, ...)",
-                               file=problem.file, line=problem.line(key))
+    return network_cell(problem, shapes=False, evaluate=False)[0]
 
 
 def _check_target(problem: Problem, cell: Cell, quantity: str, to: int) -> None:
@@ -139,12 +143,16 @@ def _check_target(problem: Problem, cell: Cell, quantity: str, to: int) -> None:
                          file=problem.file)
     first = problem.time_start
     last = first + problem.n_steps - 1 if problem.n_steps else None
+    if last is None and any(b.direction == "reverse" for b in cell.schedule):
+        raise ProblemError("a backward direction starts at the last step: give `steps` (or "
+                           "`inputs`) to unroll it", file=problem.file,
+                           line=problem.line("bidirectional"))
     if to < first or (last is not None and to > last):
         steps = f"{first}..{last}" if last is not None else f"{first} and later"
         raise UsageError(f"--to {to}: the steps of this problem are {steps}", file=problem.file)
 
 
-def _needed(cell: Cell, target: tuple, stop: int, max_nodes: int, refuse):
+def _needed(cell: Cell, target: tuple, window: tuple, max_nodes: int, refuse):
     """Returns the (quantity, step) pairs the target expands into, and how often each is read.
 
     Each pair adds at least one term, so more pairs than `max_nodes` is refused
@@ -153,12 +161,13 @@ def _needed(cell: Cell, target: tuple, stop: int, max_nodes: int, refuse):
     quantities = set(cell.quantities)
     reads = {e.name: [n for n in walk(e.expr) if isinstance(n, Name) and n.name in quantities]
              for e in cell.equations}
+    stop, end = window
     needed, uses, stack = {target}, {}, [target]
     while stack:
         name, step = stack.pop()
         for node in reads[name]:
             key = (node.name, step - node.lag)
-            if key[1] <= stop:
+            if key[1] <= stop or key[1] >= end:
                 continue
             uses[key] = uses.get(key, 0) + 1
             if key not in needed:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnncli.language.expression import (BinOp, Broadcast, Call, Grad, Name, Neg, Node, Number, Outer,
-                                       Part, Step, Transpose, Value, transform, walk)
+                                        Part, Step, Transpose, Value, names, transform, walk)
 from rnncli.solve.trace import Trace, evaluate_node
 
 MAX_SUBSTITUTED_ENTRIES = 9
@@ -80,21 +80,26 @@ def constant_quantities(cell) -> set:
 
 def work_trace(trace: Trace) -> tuple:
     """Returns the WorkedStep of every step of a trace."""
-    problem, cell = trace.problem, trace.cell
-    params = problem.params
-    max_lag = max(cell.states.values(), default=0)
+    cell = trace.cell
+    params = trace.parameters
     constants = constant_quantities(cell)
+    lags = sorted({n.lag for e in cell.equations for n in names(e.expr) if n.lag})
+    count = len(trace.steps)
+    before = {**params, **trace.initial}
+    rows = [{**params, **record.inputs, **record.values} for record in trace.steps]
     worked = []
     for index, record in enumerate(trace.steps):
-        current = {**params, **record.inputs, **record.values}
-        lagged = [current] + [
-            {**params, **(trace.steps[index - k].inputs), **(trace.steps[index - k].values)}
-            if index - k >= 0 else {**params, **trace.initial}
-            for k in range(1, max_lag + 1)]
+        current = rows[index]
+        lagged = {0: current}
+        for k in lags:   # a backward direction reads t+1: a negative lag
+            lagged[k] = rows[index - k] if 0 <= index - k < count else before
         given_names = set(params) | set(record.inputs) | constants
 
         def given(node, index=index):
-            return node.name in given_names or (node.lag > 0 and index - node.lag < 0)
+            # The problem's own numbers: parameters, inputs, constant equations, and the
+            # initial states a lagged read reaches before the first step (or after the last,
+            # for a backward direction).
+            return node.name in given_names or (node.lag != 0 and not 0 <= index - node.lag < count)
 
         equations = []
         for equation in cell.equations:
