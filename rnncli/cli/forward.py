@@ -47,7 +47,7 @@ def _require_lstm(problem) -> None:
 
 
 @cli.command()
-@click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problem", type=str)
 @format_option(FORMATS)
 @precision_option
 def trace(problem, output_format, precision):
@@ -61,7 +61,7 @@ def trace(problem, output_format, precision):
 
 
 @cli.command("lstm-trace")
-@click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problem", type=str)
 @format_option(FORMATS)
 @precision_option
 def lstm_trace(problem, output_format, precision):
@@ -76,7 +76,7 @@ def lstm_trace(problem, output_format, precision):
 
 @cli.command()
 @click.argument("problems", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, allow_dash=True))
+                type=str)
 def check(problems):
     """Validate problem files; prints an "ok" line for each valid file.
 
@@ -119,7 +119,7 @@ def cells(name, convention, output_format):
 
 
 @cli.command()
-@click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problem", type=str)
 @click.option("--to", "to", type=int, required=True, metavar="T",
               help="The step T whose formula is written out.")
 @click.option("--quantity", metavar="Q",
@@ -149,7 +149,7 @@ def unroll(problem, to, quantity, depth, use_let, output_format):
 
 
 @cli.command()
-@click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problem", type=str)
 @click.option("--unfold", type=click.IntRange(1, 100), metavar="T",
               help="Draw the graph unfolded over T steps (default: the folded graph).")
 @click.option("--params", "show_params", is_flag=True,

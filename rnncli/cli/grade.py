@@ -9,8 +9,8 @@ from rnncli.cli.app import cli, emit, format_option, precision_option
 
 
 @cli.command()
-@click.argument("answers", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("--problem", "problem_path", metavar="PROBLEM", type=click.Path(allow_dash=True),
+@click.argument("answers", nargs=-1, required=True, type=str)
+@click.option("--problem", "problem_path", metavar="PROBLEM", type=str,
               help="Grade against this (the instructor's) problem; every answers file's "
                    "`problem:` key is ignored.")
 @format_option()
@@ -19,7 +19,10 @@ from rnncli.cli.app import cli, emit, format_option, precision_option
               help="Write a gradebook: one row per answers file (written atomically).")
 @click.option("--gradescope", "gradescope_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Write a Gradescope autograder results.json (one answers file).")
-def grade(answers, problem_path, output_format, precision, csv_path, gradescope_path):
+@click.option("--debug", is_flag=True,
+              help="If grading a file fails unexpectedly (a bug), print the traceback on "
+                   "stderr; the file is scored 0 either way.")
+def grade(answers, problem_path, output_format, precision, csv_path, gradescope_path, debug):
     """Grade answers files: tolerances, follow-through credit, diagnoses of common slips.
 
     Without --problem, each answers file is graded against its own `problem:`
@@ -42,7 +45,7 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
         raise UsageError("standard input (-) can be read only once")
     from rnncli.grading.grade import grade_files
 
-    report = grade_files(answers, problem_path)
+    report = grade_files(answers, problem_path, debug=sys.stderr if debug else None)
     for result in report.results:
         if result.error:
             click.echo(f"Error: {result.error}", err=True)

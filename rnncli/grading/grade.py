@@ -272,7 +272,8 @@ def _question_totals(items) -> tuple:
 
 
 def _invalid_extra(ref: str, raw, message: str, line) -> GradedItem:
-    return GradedItem(question=None, ref=ref, expected=None, given=shown(raw), status="invalid",
+    # The reference as written may be a whole line of junk: shown cut short, like the value.
+    return GradedItem(question=None, ref=shown(ref), expected=None, given=shown(raw), status="invalid",
                       points=0.0, max_points=0.0, line=line,
                       feedback=f"{message}; this answer is not graded")
 
@@ -307,12 +308,17 @@ def _off_by(item: AskedItem, value) -> str:
             f"(allowed {number(float(np.max(bound)))}: {describe(item.tolerance)})")
 
 
-def grade_files(paths, problem_path: str | None = None) -> GradeReport:
+def grade_files(paths, problem_path: str | None = None, debug=None) -> GradeReport:
     """Returns the GradeReport of answers files, against `problem_path` or each file's own problem.
 
     With `problem_path` (the instructor's file) every `problem:` key is
     ignored. A problem that cannot be read raises; an answers file that cannot
     be read becomes an error result scored 0, and the others are still graded.
+
+    Any other exception while one file is graded (a bug of rnncli, or memory
+    running out) also scores that file 0 with a one-line reason, so that no
+    student's file can stop the class; its traceback is written to `debug`
+    (a text stream) when one is given, and never into the student's result.
     """
     markings: dict[str, Marking] = {}
     fixed = Marking(load_problem(problem_path)) if problem_path is not None else None
@@ -325,7 +331,23 @@ def grade_files(paths, problem_path: str | None = None) -> GradeReport:
             results.append(marking.grade(answers))
         except RnncliError as exc:
             results.append(_broken(path, answers, exc, fixed))
+        except Exception as exc:  # noqa: BLE001 - the batch must finish (see the docstring)
+            results.append(_broken(path, answers, _internal_error(path, exc, debug), fixed))
     return GradeReport(problem_path if fixed else None, tuple(results))
+
+
+def _internal_error(path: str, exc: Exception, debug) -> RnncliError:
+    """Returns the one-line error a student sees for an unexpected exception; logs the traceback."""
+    if debug is not None:
+        import traceback
+
+        debug.write(f"--- while grading {path}:\n")
+        debug.write("".join(traceback.format_exception(exc)))
+        debug.flush()
+    what = "ran out of memory" if isinstance(exc, MemoryError) else \
+        f"failed ({type(exc).__name__}, a bug in rnncli)"
+    return RnncliError(f"grading this file {what}; it is scored 0 and the other files are "
+                       "graded (`rnncli grade --debug` shows the details)", file=str(path))
 
 
 def _own_marking(answers: Answers, markings: dict) -> Marking:

@@ -15,6 +15,7 @@ from rnncli.errors import ProblemError, did_you_mean
 _STEP_REF = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d+)\s*\])?\s*$")
 _KIND_REF = re.compile(r"^\s*([a-z]+)\.([A-Za-z][A-Za-z0-9_]*)\s*$")
 KINDS = ("params",)
+MAX_STEP_DIGITS = 9     # a step index beyond 10^9 names nothing; Python refuses int() of 4300 digits
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Reference:
 def parse_reference(text) -> Reference:
     """Returns the Reference of `h[2]`, `h`, `params.total` or `params.W_f`."""
     if not isinstance(text, str):
-        raise ProblemError(f"a quantity reference must be text such as h[2], not {text!r}")
+        raise ProblemError(f"a quantity reference must be text such as h[2], not {_clip(repr(text))}")
     match = _KIND_REF.match(text)
     if match:
         kind, name = match.groups()
@@ -42,9 +43,17 @@ def parse_reference(text) -> Reference:
         return Reference(kind, name)
     match = _STEP_REF.match(text)
     if not match:
-        raise ProblemError(f"`{text}` is not a quantity reference (like h[2], h, params.total)")
+        raise ProblemError(f"`{_clip(text)}` is not a quantity reference (like h[2], h, params.total)")
     name, step = match.groups()
+    if step is not None and len(step.lstrip("-").lstrip("0")) > MAX_STEP_DIGITS:
+        raise ProblemError(f"`{name}[...]`: the step index has {len(step.lstrip('-'))} digits; "
+                           "no problem has that many steps")
     return Reference("quantity", name, None if step is None else int(step))
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """Returns text cut to `limit` characters: a message quotes a reference, never a whole file."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class Solution:
