@@ -133,6 +133,7 @@ class Marking:
 
     def grade(self, answers: Answers) -> StudentGrade:
         """Returns the StudentGrade of one answers file."""
+        check_answer_count(answers, len(self.items))
         given, extra, not_graded = self._collect(answers)
         checked: dict[str, tuple] = {}    # ref -> (value or None, why invalid or None, line, raw)
         for item in self.items:
@@ -262,6 +263,24 @@ class Marking:
             notes.append(diagnosis.message)
         return GradedItem(given=value, status="wrong", points=0.0, difference=difference,
                           diagnosis=diagnosis, line=line, feedback="; ".join(notes), **base)
+
+
+MIN_ANSWERS_LIMIT = 1000
+
+
+def answer_limit(asked: int) -> int:
+    """Returns how many answers a file may give for a problem that asks `asked` values."""
+    return max(MIN_ANSWERS_LIMIT, 10 * asked)
+
+
+def check_answer_count(answers: Answers, asked: int) -> None:
+    """Raises ProblemError, at the first answer past the limit, for a file of junk answers
+    (each answer costs a check: a file of 200,000 must not stall a class)."""
+    limit = answer_limit(asked)
+    if len(answers.entries) > limit:
+        raise ProblemError(f"the file gives {len(answers.entries):,} answers; the problem asks "
+                           f"{asked} values, and at most {limit:,} answers are read",
+                           file=answers.file, line=answers.entries[limit].line)
 
 
 def _question_totals(items) -> tuple:
