@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from rnncli.errors import ProblemError
+from rnncli.errors import ProblemError, one_line
 from rnncli.files.values import as_array, describe, fail, reject_unknown_keys
 from rnncli.files.yaml_source import Document, load_yaml, parse_yaml
 
@@ -35,16 +35,36 @@ class Answers:
     student_id: str
     problem: str | None        # the `problem:` key as written (self-check mode only)
     entries: tuple             # Answer, in file order
+    problem_line: int | None = None
 
     def problem_path(self) -> str:
-        """Returns the `problem:` path resolved relative to the answers file (self-check)."""
+        """Returns the `problem:` path resolved relative to the answers file (self-check).
+
+        Only a file inside the answers file's directory (or below it) may be named: an
+        answers file is someone else's text, and must not make rnncli read `/etc/...` or
+        `../../` and quote it in an error. Untrusted submissions are graded with
+        `--problem`, which ignores `problem:` altogether.
+        """
         if not self.problem:
             raise ProblemError("the answers file names no `problem:`; add `problem: FILE.yaml` "
                                "or grade with `rnncli grade --problem FILE.yaml`", file=self.file,
                                line=1)
-        if os.path.isabs(self.problem) or self.file.startswith("<"):
-            return self.problem
-        return os.path.join(os.path.dirname(self.file), self.problem)
+        line = self.problem_line or 1
+        if os.path.isabs(self.problem) or self.problem.startswith("~"):
+            raise ProblemError("`problem:` must be a path relative to the answers file, not an "
+                               "absolute one; to grade against another file use `rnncli grade "
+                               "--problem FILE.yaml`", file=self.file, line=line)
+        # Judged as written: a link placed in the directory by its owner is followed (the
+        # shipped examples use one); a single answers file cannot create one.
+        relative = os.path.normpath(self.problem)
+        if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+            raise ProblemError("`problem:` leaves the answers file's directory; in self-check "
+                               "mode only a problem beside the answers file (or below it) is "
+                               "read; use `rnncli grade --problem FILE.yaml`", file=self.file,
+                               line=line)
+        if self.file.startswith("<"):
+            return relative
+        return os.path.join(os.path.dirname(self.file), relative)
 
 
 def load_answers(path: str) -> Answers:
@@ -77,7 +97,7 @@ def answers_from_document(doc: Document) -> Answers:
     return Answers(file=doc.file, student=_text(doc, "student", data.get("student")),
                    student_id=_text(doc, "student_id", data.get("student_id"))
                    or default_student_id(doc.file),
-                   problem=problem, entries=entries)
+                   problem=problem, entries=entries, problem_line=doc.line("problem"))
 
 
 def default_student_id(file: str) -> str:
@@ -94,7 +114,9 @@ def _text(doc: Document, key: str, value) -> str | None:
         return str(value)       # student numbers are often written bare: `student_id: 1234`
     if not isinstance(value, str):
         fail(doc, (key,), f"`{key}` must be text, not {describe(value)}")
-    value = " ".join(value.split())     # no newlines or tabs in a gradebook cell
+    # No newlines or tabs in a gradebook cell; no escape sequences or bidi overrides that
+    # would drive a TA's terminal or spoof an id (escaped as \x1b, \u202e: visible).
+    value = one_line(" ".join(value.split()))
     if len(value) > 200:
         fail(doc, (key,), f"`{key}` is longer than 200 characters")
     return value or None
@@ -149,4 +171,5 @@ def shown(raw) -> str | None:
         text = f"a {len(str(abs(raw)))}-digit number"
     else:
         text = str(raw).lower() if isinstance(raw, bool) else str(raw)
+    text = one_line(text)       # a student's text, shown to a TA: never raw control characters
     return text if len(text) <= 60 else text[:57] + "..."
