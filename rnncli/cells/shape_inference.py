@@ -12,9 +12,10 @@ from rnncli.language.shape_unification import Dim, Inference, Slot, concrete, sh
 # Dimension labels of count-params formulas (H·I = 128·20).
 ALIAS_LABELS = {"input": "I", "hidden": "H", "output": "O"}
 MAX_ENTRIES = 50_000_000
-# A trace keeps every quantity at every step; these bound its memory (16 MB of float64)
-# and time before a step is computed, whatever the sizes, steps and concatenations.
-MAX_TRACE_VALUES = 2_000_000      # steps × the entries of all quantities and inputs of a step
+# A trace keeps every quantity at every step, and prints or writes them all; these bound
+# its memory and time before a step is computed, whatever the sizes, steps and
+# concatenations (a 64-unit LSTM over 1,000 steps, or a 256-unit one over 300, fit).
+MAX_TRACE_VALUES = 500_000        # steps × the entries of all quantities and inputs of a step
 MAX_QUANTITY_ENTRIES = 100_000    # the entries of the largest single quantity or input
 
 

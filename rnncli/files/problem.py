@@ -17,7 +17,7 @@ TOP_LEVEL_KEYS = (
 )
 OUTPUT_KINDS = ("none", "linear", "softmax", "sigmoid")
 QUESTION_KEYS = ("id", "text", "ask", "points", "tolerance")
-MAX_STEPS = 10_000              # with the trace limits of cells/shape_inference.py
+MAX_STEPS = 1000                # with the trace limits of cells/shape_inference.py
 
 
 @dataclass(frozen=True)

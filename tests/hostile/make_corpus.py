@@ -117,7 +117,7 @@ PROBLEMS: dict[str, bytes | str] = {
     "steps-negative.yaml": rnn(steps="steps: -3\n"),
     "steps-bool.yaml": rnn(steps="steps: true\n"),
     "steps-float.yaml": rnn(steps="steps: 2.5\n"),
-    "steps-over-limit.yaml": rnn(steps="steps: 10001\n"),
+    "steps-over-limit.yaml": rnn(steps="steps: 1001\n"),
     "steps-million.yaml": rnn(steps="steps: 1000000\n"),
     "layers-huge.yaml": "cell: lstm\nsizes: {input: 2, hidden: 2}\nlayers: 1000000000\n",
     "proj-size-huge.yaml": "cell: lstm\nconvention: pytorch\nsizes: {input: 2, hidden: 2}\nproj_size: 99999999999\n",
