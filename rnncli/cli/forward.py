@@ -6,7 +6,7 @@ import sys
 import click
 
 from rnncli.cli.app import FORMATS, cli, emit, format_option, precision_option
-from rnncli.errors import RnncliError
+from rnncli.errors import RnncliError, one_line
 
 
 def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool) -> None:
@@ -96,7 +96,7 @@ def check(problems):
             failed = True
             click.echo(f"Error: {exc}", err=True)
         else:
-            click.echo(f"ok {path}")
+            click.echo(f"ok {one_line(path)}")
     if failed:
         sys.exit(2)
 
