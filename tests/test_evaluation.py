@@ -5,13 +5,15 @@ merely runs proves that nothing overflowed or warned on the way.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from rnncli.cli import cli
 from rnncli.errors import EquationError
-from rnncli.language.functions import FUNCTIONS, hard_sigmoid, round_half_away, sigmoid, softmax, step
+from rnncli.language.functions import FUNCTIONS, hard_sigmoid, round_half_even, sigmoid, softmax, step
 from rnncli.files.problem import parse_problem
 from rnncli.render.json_document import dumps, trace_document
 from rnncli.render.trace import render_latex, render_markdown
@@ -71,8 +73,33 @@ def test_hard_sigmoid_is_keras_3():
 
 def test_step_and_round():
     assert step(np.array([-1.0, 0.0, 1e-300])).tolist() == [0.0, 0.0, 1.0]
-    assert round_half_away(np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49999])).tolist() == \
-        [-3.0, -2.0, -1.0, 1.0, 2.0, 3.0, 0.0]
+
+
+
+# round: ties to even, as numpy and torch.round ("rounds half to even", PyTorch's docs);
+# the expected values are written by hand, not computed with numpy.
+ROUND_EDGES = [(0.5, 0.0), (1.5, 2.0), (2.5, 2.0), (-0.5, -0.0), (-1.5, -2.0), (-2.5, -2.0),
+               (0.49999999999999994, 0.0), (-0.49999999999999994, -0.0),
+               (0.5000000000000001, 1.0), (0.49999, 0.0), (3.7, 4.0), (-3.7, -4.0),
+               (float(2**52 + 1), 4503599627370497.0), (float(2**53 + 1), 9007199254740992.0),
+               (float(2**53 + 2), 9007199254740994.0), (-float(2**52 + 1), -4503599627370497.0),
+               (1e300, 1e300), (0.0, 0.0)]
+
+
+@pytest.mark.parametrize("value, expected", ROUND_EDGES)
+def test_round_is_exact_and_ties_go_to_even(value, expected):
+    got = float(round_half_even(value))
+    assert got == expected and math.copysign(1.0, got) == math.copysign(1.0, expected)
+    assert float(round_half_even(np.array([value]))[0]) == expected
+
+
+def test_round_in_an_equation_traces_the_edges():
+    edges = [(v, e) for v, e in ROUND_EDGES if abs(v) <= 1e9]   # a problem file's limit
+    values = [v for v, _ in edges]
+    problem = parse_problem("equations:\n  h: round(x)\ninputs:\n  x: ["
+                            + ", ".join(repr(v) for v in values) + "]\n")
+    trace = run_trace(problem)
+    assert [float(s.values["h"]) for s in trace.steps] == [e for _, e in edges]
 
 
 def test_function_ranges_for_grading():

@@ -74,9 +74,35 @@ def test_points_per_reference():
         ("h[1]", 1), ("h[2]", 1), ("h[3]", 1), ("y[3]", 2)]
 
 
-def test_a_problem_without_questions_cannot_be_graded():
-    with pytest.raises(ProblemError, match="asks no questions"):
-        Marking(parse_problem(SEED002_BODY, "p.yaml"))
+def test_a_problem_without_questions_grades_every_answered_reference():
+    """Self-check on a problem without `questions:`: each reference the student answers that
+    names something the problem computes is one point; the rest are invalid or not graded."""
+    marking = Marking(parse_problem(SEED002_BODY, "p.yaml"))
+    oracle = seed002()
+    carried = seed002(given={("s", 1): 0.45})
+    answers = {"s[1]": 0.45,                                    # wrong
+               "h[1]": round(carried[("h", 1)], 4),             # follow-through from s[1]
+               "f": [round(oracle[("f", t)], 4) for t in (1, 2, 3)],   # three steps, correct
+               "params.total": 14,                              # 14 scalar parameters: correct
+               "y[2]": "~",                                     # blank (null): missing
+               "hh[1]": 0.3}                                    # names nothing: invalid, 0 of 0
+    result = grade(marking, answers)
+    items = by_ref(result)
+    assert [i.ref for i in result.items] == ["s[1]", "h[1]", "f[1]", "f[2]", "f[3]",
+                                             "params.total", "y[2]", "hh[1]"]
+    assert {i.question for i in result.items[:-1]} == {"answered"}
+    assert items["s[1]"].status == "wrong"
+    assert float(items["s[1]"].expected) == pytest.approx(oracle[("s", 1)], abs=1e-12)
+    assert items["h[1]"].status == "follow-through"
+    assert [items[f"f[{t}]"].status for t in (1, 2, 3)] == ["correct"] * 3
+    assert items["params.total"].status == "correct" and items["params.total"].tolerance == "exact"
+    assert items["y[2]"].status == "missing"
+    assert items["hh[1]"].status == "invalid" and items["hh[1]"].max_points == 0
+    assert result.questions == (("answered", 7.0),)
+    assert (result.score, result.max_score) == (5, 7)
+    # Nothing answered: nothing to grade.
+    empty = marking.grade(parse_answers("answers:\n", "a.yaml"))
+    assert (empty.items, empty.score, empty.max_score) == ((), 0, 0)
 
 
 def test_all_correct_four_decimals_is_full_marks():
@@ -149,7 +175,8 @@ def test_yaml_1_2_numbers_are_numbers():
 # ---- statuses ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, message", [
-    ('"0.5"', "not the text '0.5'"),
+    ('"one half"', "not the text 'one half'"),
+    ("0,5", "has a decimal comma, which is not a number: write 0.5"),
     ("true", "not the boolean true"),
     ("[0.5, 0.5]", "must be a number, not a vector of 2 numbers"),
     (".nan", "finite number"),
@@ -167,13 +194,81 @@ def test_invalid_values(text, message):
     assert isinstance(item.given, str) and len(item.given) <= 60
 
 
-def test_missing_and_blank_answers():
+def test_a_quoted_number_is_read_as_the_number_with_a_note():
+    oracle = seed002()
+    answers = seed002_answers(oracle)
+    answers["h[3]"] = '"0.4953"'
+    result = grade(seed002_marking(), answers)
+    item = by_ref(result)["h[3]"]
+    assert item.status == "correct" and float(item.given) == 0.4953
+    assert abs(0.4953 - oracle[("h", 3)]) < 0.001                  # right by the oracle
+    assert item.feedback.endswith('; "0.4953" is written as text (in quotes); it is read as '
+                                  "the number 0.4953")
+    assert result.score == 9
+    # A quoted wrong value is an answer like any other: it is wrong, and carried forward.
+    carried = seed002_answers(seed002(given={("s", 2): 0.6528}))
+    carried["s[2]"] = "'0.6528'"
+    items = by_ref(grade(seed002_marking(), carried))
+    assert items["s[2]"].status == "wrong" and "written as text" in items["s[2]"].feedback
+    assert items["h[2]"].status == "follow-through" and items["h[2]"].follow_through_from == (
+        "s[2]",)
+
+
+def test_quoted_entries_of_a_vector_are_read_as_numbers():
+    marking = gru_olah_marking()
+    oracle = gru_olah_oracle()
+    answers = {f"h[{t}]": [round(float(v), 4) for v in h] for t, h in enumerate(oracle, 1)}
+    answers["h[1]"] = "[" + ", ".join(f'"{v}"' for v in answers["h[1]"]) + "]"
+    item = by_ref(grade(marking, answers))["h[1]"]
+    assert item.status == "correct"
+    assert "entries written as text (in quotes) are read as the numbers" in item.feedback
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("0,39", "write 0.39"), ('"0,39"', "write 0.39"), ("-0,5", "write -0.5"),
+    ('",5"', "write 0.5"), ('"-,5"', "write -0.5"), ('["0,5"]', "write 0.5")])
+def test_a_decimal_comma_is_invalid_with_the_way_to_write_it(text, hint):
+    result = exact_marking().grade(parse_answers(f"answers:\n  h[1]: {text}\n", "a.yaml"))
+    item = result.items[0]
+    assert item.status == "invalid" and item.points == 0
+    assert "decimal comma" in item.feedback and item.feedback.endswith(hint)
+
+
+def test_an_invalid_vector_answer_shows_the_list_given():
+    marking = exact_marking()
+    item = marking.grade(parse_answers("answers:\n  h[1]: [0.5, 0.25]\n", "a.yaml")).items[0]
+    assert item.status == "invalid" and item.given == "[0.5, 0.25]"
+    item = marking.grade(parse_answers("answers:\n  h[1]: [[1, 2], [3, 4]]\n", "a.yaml")).items[0]
+    assert item.given == "[[1, 2], [3, 4]]"
+    long = "[" + ", ".join(str(i / 7) for i in range(2000)) + "]"
+    item = marking.grade(parse_answers(f"answers:\n  h[1]: {long}\n", "a.yaml")).items[0]
+    assert item.given.startswith("[0.0, 0.14285714285714285, ") and item.given.endswith("...")
+    assert len(item.given) == 60
+    from rnncli.files.answers import shown
+
+    assert shown([True, None, {"a": 1}, 10 ** 100]) == "[true, null, a mapping, a 101-digit number]"
+    assert shown([[0.5] * 10 ** 6]).endswith("...") and len(shown([[0.5] * 10 ** 6])) == 60
+
+
+def test_blank_answers_are_reported_one_way():
+    """null, empty text, a list of blanks, a blank whole sequence, and no line at all: each is
+    `missing`, "not answered", with nothing given, and counts as unanswered everywhere."""
     marking = seed002_marking()
-    result = marking.grade(parse_answers("answers:\n  s[1]: \n", "a.yaml"))
+    text = ('answers:\n  s[1]:\n  s[2]: ""\n  s[3]: "  "\n  h[1]: [null]\n  h[2]: []\n'
+            '  y: [0.5757, ~, ""]\n  f[1]:\n')
+    result = marking.grade(parse_answers(text, "a.yaml"))
     items = by_ref(result)
-    assert items["s[1]"].status == "invalid" and "blank" in items["s[1]"].feedback
-    assert items["h[3]"].status == "missing" and items["h[3]"].feedback == "not answered"
-    assert result.score == 0
+    blank = ["s[1]", "s[2]", "s[3]", "h[1]", "h[2]", "y[2]", "y[3]"]
+    never_written = ["h[3]"]
+    for ref in blank + never_written:
+        item = items[ref]
+        assert (item.status, item.feedback, item.given, item.points) == (
+            "missing", "not answered", None, 0), ref
+    assert items["y[1]"].status == "correct"
+    assert result.not_graded == ()          # a blank f[1] is not an answer to report
+    assert result.score == 1
+    whole = marking.grade(parse_answers("answers:\n  h:\n  y: ''\n", "a.yaml"))
+    assert {i.status for i in whole.items} == {"missing"}
 
 
 def test_an_empty_answers_mapping_is_all_missing():
@@ -207,9 +302,18 @@ def test_counts_are_exact():
     assert marking.items[0].tolerance is None
     # 20 * 128 + 128 * 128 + 128 + 128 * 10 + 10 = 20362 (seed 001, by hand)
     for given, status in ((20362, "correct"), (20362.0, "correct"), (20361, "wrong"),
-                          (20362.5, "wrong"), ('"20362"', "invalid")):
+                          (20362.5, "wrong"), ('"20362"', "correct"), ('"20,362"', "invalid"),
+                          ("20,362", "invalid"), ('"20362 params"', "invalid")):
         item = grade(marking, {"params.total": given}).items[0]
         assert item.status == status, given
+    # A value at a step on a problem without numbers is invalid, and the rest is still graded.
+    result = grade(marking, {"params.total": 20361, "h[1]": 0.5, "h[0]": 0.25})
+    assert [i.status for i in result.items] == ["wrong", "invalid", "invalid"]
+    assert result.sheet_diagnosis is None
+    item = grade(marking, {"params.total": "20,362"}).items[0]
+    assert "write 20362, without the comma" in item.feedback and item.given == "20,362"
+    item = grade(marking, {"params.total": '"' + "1" * 5000 + '"'}).items[0]
+    assert item.status == "invalid" and "finite number" in item.feedback   # never int() of it
 
 
 # ---- answers the problem does not ask ----------------------------------------------------------

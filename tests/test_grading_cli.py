@@ -177,6 +177,80 @@ def test_self_check_batch_reads_each_problem_once_and_reports_a_bad_one(classroo
     assert "Score 8 / 9" in result.stdout
 
 
+def test_a_broken_file_is_scored_out_of_the_problems_points_in_both_modes(classroom):
+    """`anwsers:` in a file that names its problem: 0 / 9 in self-check, as with --problem."""
+    (classroom / "typo.yaml").write_text("problem: problem.yaml\nanwsers:\n  s[1]: 0.4225\n")
+    lines = []
+    for args in (["typo.yaml"], ["--problem", "problem.yaml", "typo.yaml"]):
+        result = run(*args, cwd=classroom)
+        assert result.exit_code == 2 and "did you mean `answers`" in result.stderr
+        lines.append(result.stdout.splitlines()[-1])
+        document = json.loads(run(*args, "--format", "json", cwd=classroom).stdout)
+        assert (document["score"], document["max_score"], document["status"]) == (0, 9, "error")
+        assert document["questions"] == [{"id": "a", "points": 0, "max_points": 9}]
+    assert lines[0] == lines[1] and lines[0].endswith("(scored 0 / 9)")
+    # Where the problem cannot be known (not YAML at all), there are no points to name.
+    result = run("binary.yaml", cwd=classroom)
+    assert result.stdout.splitlines()[-1].endswith("(scored 0 / 0)")
+
+
+def test_the_report_shows_an_invalid_vector_as_given(classroom):
+    result = run("--problem", "problem.yaml", "strange.yaml", cwd=classroom)
+    row = next(line for line in result.stdout.splitlines() if line.startswith("a         y[1]"))
+    assert "[1, 2]" in row and "a list" not in row
+    (classroom / "long.yaml").write_text(answers_yaml({"h[1]": str(list(range(500)))}))
+    document = json.loads(run("--problem", "problem.yaml", "long.yaml", "--format", "json",
+                              cwd=classroom).stdout)
+    given = {i["ref"]: i["given"] for i in document["items"]}["h[1]"]
+    assert given.startswith("[0, 1, 2, 3") and given.endswith("...") and len(given) == 60
+
+
+def test_the_report_says_a_quoted_number_was_read_as_the_number(classroom):
+    answers = seed002_answers(seed002())
+    answers["h[3]"] = '"0.4953"'
+    (classroom / "quoted.yaml").write_text(answers_yaml(answers))
+    result = run("--problem", "problem.yaml", "quoted.yaml", "--format", "markdown",
+                 cwd=classroom)
+    assert result.exit_code == 0, result.output
+    assert '"0.4953" is written as text (in quotes); it is read as the number 0.4953' \
+        in result.stdout
+    assert "**Score 9 / 9 (100%): 9 correct**" in result.stdout
+
+
+def test_a_shifted_sheet_is_noted_once_in_every_format(classroom):
+    oracle = seed002()
+    answers = {f"{n}[{t - 1}]": round(v, 4) for (n, t), v in oracle.items() if n in "shy"}
+    (classroom / "zero.yaml").write_text(answers_yaml(answers))
+    text = run("--problem", "problem.yaml", "zero.yaml", cwd=classroom).stdout
+    assert text.count("Note for the whole sheet: Your steps are shifted by one") == 1
+    assert "check the step index" not in text
+    markdown = run("--problem", "problem.yaml", "zero.yaml", "--format", "markdown",
+                   cwd=classroom).stdout
+    assert markdown.count("Note for the whole sheet") == 1
+    document = json.loads(run("--problem", "problem.yaml", "zero.yaml", "--format", "json",
+                              cwd=classroom).stdout)
+    assert document["sheet_diagnosis"]["code"] == "step-shift"
+    assert "numbered them from t = 0" in document["sheet_diagnosis"]["message"]
+    assert all(i["diagnosis"] is None for i in document["items"])
+    run("--problem", "problem.yaml", "zero.yaml", "--gradescope", "results.json", cwd=classroom)
+    output = json.loads((classroom / "results.json").read_text())["output"]
+    assert "Note for the whole sheet" in output
+
+
+def test_self_check_on_a_problem_without_questions(tmp_path):
+    body = SEED002.read_text().split("questions:")[0]
+    (tmp_path / "p.yaml").write_text(body)
+    oracle = seed002()
+    answers = {"h[1]": round(oracle[("h", 1)], 4), "f[2]": round(oracle[("f", 2)], 4),
+               "y[3]": 0.9, "params.total": 14}
+    (tmp_path / "a.yaml").write_text(answers_yaml(answers, problem="p.yaml"))
+    result = run(tmp_path / "a.yaml")
+    assert result.exit_code == 1 and result.stderr == "", result.output
+    assert "Score 3 / 4 (75%): 3 correct, 1 wrong" in result.stdout
+    for ref in answers:
+        assert f"answered  {ref}" in result.stdout
+
+
 # ---- the gradebook and results.json ---------------------------------------------------------------
 
 def test_the_csv_gradebook(classroom):

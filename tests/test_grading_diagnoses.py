@@ -162,6 +162,88 @@ def test_rounding_too_early():
     assert round_half_away(0.125, 2) == 0.13               # the oracle rounds as students do
 
 
+# ---- slips of the whole sheet -------------------------------------------------------------------
+
+def test_rounding_early_wins_over_a_coincidence_with_another_quantity():
+    """Every value rounded to 1 decimal as it is computed: s[3] comes out 0.7, which is also x[3].
+    Rounding explains the sheet; "this is x[3]" would be a coincidence."""
+    from grade_oracle import SEED002_X
+
+    rounded = seed002(round_to=1)
+    answers = seed002_answers(rounded)
+    assert answers["s[3]"] == 0.7 == SEED002_X[2] and answers["y[3]"] == 0.7   # the coincidence
+    items = by_ref(grade(seed002_marking(), answers))
+    for ref in ("s[3]", "y[3]"):
+        assert items[ref].status == "wrong"
+        assert items[ref].diagnosis.code == "rounding", items[ref].feedback
+        assert "rounded to 1 decimal" in items[ref].feedback and "x[3]" not in items[ref].feedback
+    wrong = [i for i in items.values() if i.status == "wrong"]
+    assert len(wrong) >= 6 and all(i.diagnosis.code == "rounding" for i in wrong)
+
+
+def test_a_lone_coincidence_is_still_named():
+    """s[3] = 0.7 on an otherwise right sheet: no slip of method explains it, x[3] does."""
+    answers = seed002_answers(seed002())
+    answers["s[3]"] = 0.7
+    item = by_ref(grade(seed002_marking(), answers))["s[3]"]
+    assert item.diagnosis.code == "other-quantity" and "this is x[3], not s[3]" in item.feedback
+
+
+def shifted(shift: int) -> dict:
+    """Returns the oracle's right values written under the step `shift` earlier (t - shift)."""
+    oracle = seed002()
+    return {f"{name}[{t - shift}]": round(value, 4) for (name, t), value in oracle.items()
+            if name in "shy"}
+
+
+def test_a_sheet_counted_from_t_0_is_diagnosed_once():
+    answers = shifted(1)                                       # s[0] = s[1], ..., y[2] = y[3]
+    assert answers["h[0]"] == round(seed002()[("h", 1)], 4)
+    result = grade(seed002_marking(), answers)
+    sheet = result.sheet_diagnosis
+    assert sheet.code == "step-shift"
+    assert "9 of your answers are the values one step later" in sheet.message
+    assert "(your s[0] is s[1], your h[0] is h[1], your y[0] is y[1], ...)" in sheet.message
+    assert "numbered them from t = 0" in sheet.message
+    # Not item by item: no item repeats it as its own slip.
+    assert all(i.diagnosis is None for i in result.items)
+    wrong = [i for i in result.items if i.status == "wrong"]
+    note = "your steps are shifted by one (see the note for the whole sheet)"
+    assert wrong and all(note in i.feedback
+                         and "check the step index" not in i.feedback for i in wrong)
+    assert {i.ref for i in result.items if i.status == "missing"} == {"s[3]", "h[3]", "y[3]"}
+
+
+def test_a_sheet_shifted_the_other_way_is_diagnosed_once():
+    result = grade(seed002_marking(), shifted(-1))             # s[2] = s[1], ..., y[4] = y[3]
+    assert result.sheet_diagnosis.code == "step-shift"
+    assert "one step earlier" in result.sheet_diagnosis.message
+    assert "numbered them from t = 2" in result.sheet_diagnosis.message
+    assert all(i.diagnosis is None for i in result.items)
+
+
+def test_one_value_of_the_neighbouring_step_is_not_a_shifted_sheet():
+    oracle = seed002()
+    answers = seed002_answers(oracle)
+    answers["s[2]"] = round(oracle[("s", 1)], 4)
+    result = grade(seed002_marking(), answers)
+    assert result.sheet_diagnosis is None
+    assert by_ref(result)["s[2]"].diagnosis.code == "neighbour-step"
+    ada = seed002_answers(seed002(given={("s", 2): 0.6528}))
+    assert grade(seed002_marking(), ada).sheet_diagnosis is None
+    assert grade(seed002_marking(), seed002_answers(oracle)).sheet_diagnosis is None
+
+
+def test_a_shifted_sheet_counts_once_in_the_class_summary():
+    from rnncli.grading.summary import class_summary
+    from rnncli.grading.grade import GradeReport
+
+    marking = seed002_marking()
+    results = tuple(marking.grade(parse_answers(_yaml(a), f"s{i}.yaml"))
+                    for i, a in enumerate([shifted(1), shifted(1), {"h[1]": 2.61}]))
+    assert class_summary(GradeReport(None, results)).common_diagnosis == ("steps shifted by one", 2)
+
+
 # ---- no false alarms --------------------------------------------------------------------------------
 
 def test_a_slip_of_method_contradicted_by_a_right_answer_is_not_diagnosed():
@@ -185,7 +267,9 @@ def test_random_wrong_answers_are_not_explained_by_slips_of_method():
     oracle = seed002()
     for _ in range(100):
         answers = {f"{n}[{t}]": round(float(rng.uniform(2, 9)), 4) for n in "shy" for t in (1, 2, 3)}
-        for item in grade(marking, answers).items:
+        result = grade(marking, answers)
+        assert result.sheet_diagnosis is None
+        for item in result.items:
             assert item.status in ("wrong", "follow-through")
             if item.diagnosis:
                 assert item.diagnosis.code == "decimal-point"

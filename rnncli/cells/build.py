@@ -3,9 +3,13 @@
 A built-in cell's equations come first; the problem's `equations:` replace
 them by name or add new ones; `output:` adds the read-out `y`; `bias: false`
 removes the biases. Names no equation defines are inputs (declared under
-`inputs`, or the built-in cell's input) or parameters.
+`inputs`, or the built-in cell's input) or parameters. Without an `inputs:`
+key, a name without a value that reads as an input (`x`, `x1`, `x_t`) is one:
+a count-only or symbolic problem then counts and draws it as an input.
 """
 from __future__ import annotations
+
+import re
 
 from rnncli.cells.builtin import CellSpec, load_cell_spec
 from rnncli.cells.cell import READOUT_WRAP, Cell, Equation, equation_line
@@ -15,6 +19,9 @@ from rnncli.errors import EquationError, ProblemError, RnncliError, did_you_mean
 from rnncli.language.expression import Call, Number, drop_names, names, walk
 from rnncli.language.functions import FUNCTIONS
 from rnncli.files.problem import Problem
+
+# `x`, or `x` and then a digit or `_` (x1, x_t): an input without `inputs:` (contract §11).
+INPUT_NAME = re.compile(r"x(?:[0-9_]|$)")
 
 
 def build_cell(problem: Problem, *, shapes: bool = True, evaluate: bool = True) -> Cell:
@@ -27,14 +34,14 @@ def build_cell(problem: Problem, *, shapes: bool = True, evaluate: bool = True) 
     spec = _spec(problem)
     equations = _equations(problem, spec)
     defined = {e.name for e in equations}
-    inputs = _inputs(problem, spec, equations, defined)
+    inputs, by_name = _inputs(problem, spec, equations, defined)
     params = _params(problem, equations, defined, inputs)
     states = _states(problem, equations, defined, inputs, params)
     ordered = _evaluation_order(problem, equations)
     if evaluate:
         _check_functions(problem, ordered)
     cell = Cell(equations=tuple(ordered), inputs=tuple(inputs), params=tuple(params),
-                states=states, spec=spec,
+                states=states, spec=spec, inputs_by_name=tuple(by_name),
                 input_name=spec.input if spec else (inputs[0] if len(inputs) == 1 else None),
                 hidden_name=spec.hidden if spec else None)
     if shapes or evaluate:
@@ -95,7 +102,8 @@ def _fail(problem: Problem, equation: Equation | None, message: str):
     raise EquationError(message, file=problem.file, line=equation_line(problem, equation))
 
 
-def _inputs(problem, spec, equations, defined) -> list:
+def _inputs(problem, spec, equations, defined) -> tuple[list, list]:
+    """Returns (the inputs, those of them taken as inputs by their name alone)."""
     declared = list(problem.input_names)
     for name in declared:
         if name in defined:
@@ -109,7 +117,26 @@ def _inputs(problem, spec, equations, defined) -> list:
             raise ProblemError(f"input `{name}` is not used by any equation"
                                f"{did_you_mean(name, used - defined)}",
                                file=problem.file, line=problem.line("inputs", name))
-    return declared
+    by_name = [] if _declares_inputs(problem) else _inputs_by_name(problem, equations, defined,
+                                                                     declared)
+    return declared + by_name, by_name
+
+
+def _declares_inputs(problem: Problem) -> bool:
+    """Returns whether the problem says what its inputs are (`inputs:`, even an empty list)."""
+    return bool(problem.input_names) or (problem.doc is not None and "inputs" in problem.doc.data)
+
+
+def _inputs_by_name(problem, equations, defined, declared) -> list:
+    """Returns the undefined names without a value that read as inputs (x, x1, x_t), in order of use."""
+    found: dict[str, None] = {}
+    for equation in equations:
+        for node in names(equation.expr):
+            name = node.name
+            if (INPUT_NAME.match(name) and name not in defined and name not in declared
+                    and name not in problem.params):
+                found.setdefault(name, None)
+    return list(found)
 
 
 def _params(problem, equations, defined, inputs) -> list:
@@ -127,6 +154,8 @@ def _params(problem, equations, defined, inputs) -> list:
             hint = did_you_mean(name, params)
             what = "an input" if name in inputs else "a quantity defined by an equation" \
                 if name in defined else "not used by any equation"
+            if what == "not used by any equation" and problem.cell:
+                hint = _convention_hint(problem, params) or hint
             raise ProblemError(f"`params.{name}` is {what}{hint}", file=problem.file,
                                line=problem.line("params", name))
     for key in ("fixed", "symmetric"):
@@ -135,7 +164,54 @@ def _params(problem, equations, defined, inputs) -> list:
                 raise ProblemError(f"`{key}` names `{name}`, which is not a parameter"
                                    f"{did_you_mean(name, params)}", file=problem.file,
                                    line=problem.line(key, i))
+    for name in problem.symmetric:
+        if name in problem.params:
+            _check_symmetric_value(problem, name)
     return list(params)
+
+
+def _check_symmetric_value(problem: Problem, name: str) -> None:
+    """Raises ProblemError at the first entry of a `symmetric:` matrix that is not w_ij = w_ji, w_ii = 0."""
+    value = problem.params[name]
+    if value.ndim != 2 or value.shape[0] != value.shape[1]:
+        what = "is a number" if value.ndim == 0 else f"has shape {value.shape}"
+        raise ProblemError(f"`params.{name}` {what}, but `symmetric` makes `{name}` a square "
+                           "matrix", file=problem.file, line=problem.line("params", name))
+    n = value.shape[0]
+    for i in range(n):          # reading order: the first offender a reader meets
+        for j in range(i, n):
+            entry = f"`params.{name}[{i + 1}][{j + 1}]`"
+            if i == j and value[i, i] != 0:
+                message = (f"{entry} is {_written(value[i, i])}, but a `symmetric` matrix has no "
+                           "self-connections: its diagonal is 0")
+            elif i != j and value[i, j] != value[j, i]:
+                message = (f"{entry} is {_written(value[i, j])} but `params.{name}[{j + 1}][{i + 1}]` "
+                           f"is {_written(value[j, i])}; a `symmetric` matrix has w_ij = w_ji")
+            else:
+                continue
+            raise ProblemError(message, file=problem.file,
+                               line=problem.line("params", name, i, j))
+
+
+def _convention_hint(problem: Problem, params: dict) -> str:
+    """Returns `; these are the names of `convention: pytorch`` when another form fits the params."""
+    from rnncli.cells.builtin import convention_with_names
+
+    unknown = [n for n in problem.params if n not in params]
+    found = convention_with_names(problem.cell, problem.convention, unknown)
+    if found is None:
+        return ""
+    cell, convention = found
+    where = f"`convention: {convention}`" if cell == problem.cell else \
+        f"`cell: {cell}` with `convention: {convention}`"
+    listed = ", ".join(unknown[:4]) + (", ..." if len(unknown) > 4 else "")
+    return f" of cell `{problem.cell}` ({problem.convention}); {listed} are the names of {where}"
+
+
+def _written(number) -> str:
+    """Returns a number as the file could have written it: 3, 0.25, 1e-07 (round-trip exact)."""
+    text = repr(float(number))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _states(problem, equations, defined, inputs, params) -> dict:

@@ -72,3 +72,45 @@ def load_cell_spec(cell: str, convention: str = "standard") -> CellSpec:
                     equations=dict(data["equations"]), readout=data.get("readout"),
                     roles=dict(data.get("roles", {})), biases=tuple(data.get("biases", ())),
                     path=f"rnncli/cells/{cell}/{convention}.yaml")
+
+
+@lru_cache(maxsize=None)
+def spec_params(cell: str, convention: str) -> frozenset:
+    """Returns the parameter names of a built-in cell in one convention, read-out included."""
+    from rnncli.language.equations import parse_expression
+    from rnncli.language.expression import names
+
+    spec = load_cell_spec(cell, convention)
+    texts = dict(spec.equations)
+    if spec.readout:
+        texts["y"] = spec.readout
+    used = {n.name for name, text in texts.items()
+            for n in names(parse_expression(text, equation=name))}
+    return frozenset(used - set(texts) - {spec.input})
+
+
+def convention_with_names(cell: str, convention: str, given) -> tuple[str, str] | None:
+    """Returns the (cell, convention) whose parameters are the names `given`, or None.
+
+    For a problem whose parameters are named as in another published form of
+    its cell (PyTorch's W_ii under the standard LSTM's W_i), so that the error
+    can say which `convention:` was meant. The problem's own cell comes first;
+    the match must cover every given name that the problem's cell lacks.
+    """
+    mine = spec_params(cell, convention)
+    strange = set(given) - mine
+    if not strange:
+        return None
+    best, best_score = None, 0
+    cells = [cell] + [c for c in cell_names() if c != cell]
+    for other_cell in cells:
+        for other in conventions(other_cell):
+            if (other_cell, other) == (cell, convention):
+                continue
+            theirs = spec_params(other_cell, other)
+            score = len(set(given) & theirs)
+            if strange <= theirs and score > best_score:
+                best, best_score = (other_cell, other), score
+        if best is not None:
+            return best
+    return None

@@ -37,6 +37,7 @@ class Cell:
     dims: dict = field(default_factory=dict)     # name -> tuple of shapes.Dim (symbolic sizes)
     input_name: str | None = None
     hidden_name: str | None = None
+    inputs_by_name: tuple = ()       # inputs taken as such by their name (x, x1, x_t), no `inputs:`
 
     def equation(self, name: str) -> Equation:
         return next(e for e in self.equations if e.name == name)

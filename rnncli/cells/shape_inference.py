@@ -37,42 +37,10 @@ def infer_shapes(problem: Problem, cell: Cell, *, require_values: bool) -> Cell:
     """Returns the cell with `shapes` and `dims` of every name, or raises saying what is missing."""
     from rnncli.language.printing.source import to_source
 
-    slots: dict[str, Slot] = {}
-    known_names = set(cell.quantities) | set(cell.inputs) | set(cell.params)
-    targets = size_targets(problem, cell)
-
-    def seed(name: str, slot: Slot, path: tuple, what: str) -> None:
-        current = slots.setdefault(name, Slot())
-        try:
-            unify(current, slot)
-        except ShapeMismatch:
-            raise ShapeError(f"{what} has shape {show(slot)}, but `{name}` has shape "
-                             f"{show(current)} from what came before", file=problem.file,
-                             line=problem.line(*path)) from None
-
-    labels = {}
-    for alias, target in targets.items():
-        labels[target] = ALIAS_LABELS[alias]
-    for name, size in problem.sizes.items():
-        target = targets.get(name, name)
-        if name in SIZE_ALIASES_SET and name not in targets:
-            raise ProblemError(f"`sizes.{name}`: this cell has no {name} quantity",
-                               file=problem.file, line=problem.line("sizes", name))
-        if target not in known_names:
-            raise ProblemError(f"`sizes.{name}`: `{name}` is not a quantity, input or parameter of "
-                               f"the cell{did_you_mean(name, known_names | set(targets))}",
-                               file=problem.file, line=problem.line("sizes", name))
-        label = labels.get(target, f"n_{target}")
-        seed(target, Slot((Dim(size, label),)), ("sizes", name), f"`sizes.{name}`")
-    for name, value in problem.params.items():
-        seed(name, slot_of_shape(value.shape), ("params", name), f"`params.{name}`")
-    for name, steps in problem.inputs.items():
-        seed(name, slot_of_shape(steps[0].shape, labels.get(name)), ("inputs", name),
-             f"`inputs.{name}`")
-    for name, value in problem.initial.items():
-        seed(name, slot_of_shape(value.shape, labels.get(name)), ("initial", name),
-             f"`initial.{name}`")
-
+    numbers = _builtin_numbers(problem, cell)
+    if numbers:
+        _check_builtin_numbers(problem, cell, numbers, to_source)
+    slots, labels = _seeded_slots(problem, cell)
     inference = Inference(slots, to_source)
     equations = [(e.name, e.expr) for e in cell.equations]
     try:
@@ -84,6 +52,8 @@ def infer_shapes(problem: Problem, cell: Cell, *, require_values: bool) -> Cell:
         raise exc.located(problem.file, equation_line(problem, equation)) from None
 
     _label_quantities(cell, slots, labels)
+    inference.relabel_concatenations({name: label for name, label in labels.items()
+                                      if slots.get(name) and slots[name].known() == ()})
     shapes, dims = {}, {}
     for name in list(cell.quantities) + list(cell.inputs) + list(cell.params):
         slot = slots.get(name) or Slot()
@@ -129,6 +99,110 @@ def _check_trace_size(problem: Problem, cell: Cell, shapes: dict) -> None:
 
 
 SIZE_ALIASES_SET = set(ALIAS_LABELS)
+
+
+def _seeded_slots(problem: Problem, cell: Cell, skip=frozenset()) -> tuple[dict, dict]:
+    """Returns (name -> Slot, name -> dimension label) from the problem's sizes and numbers.
+
+    The parameters in `skip` are left unknown, for their shape to come from the equations.
+    """
+    slots: dict[str, Slot] = {}
+    known_names = set(cell.quantities) | set(cell.inputs) | set(cell.params)
+    targets = size_targets(problem, cell)
+
+    def seed(name: str, slot: Slot, path: tuple, what: str) -> None:
+        current = slots.setdefault(name, Slot())
+        try:
+            unify(current, slot)
+        except ShapeMismatch:
+            raise ShapeError(f"{what} has shape {show(slot)}, but `{name}` has shape "
+                             f"{show(current)} from what came before", file=problem.file,
+                             line=problem.line(*path)) from None
+
+    labels = {}
+    for alias, target in targets.items():
+        labels[target] = ALIAS_LABELS[alias]
+    for name, size in problem.sizes.items():
+        target = targets.get(name, name)
+        if name in SIZE_ALIASES_SET and name not in targets:
+            raise ProblemError(f"`sizes.{name}`: this cell has no {name} quantity"
+                               f"{_missing_alias_hint(problem, cell, name)}",
+                               file=problem.file, line=problem.line("sizes", name))
+        if target not in known_names:
+            raise ProblemError(f"`sizes.{name}`: `{name}` is not a quantity, input or parameter of "
+                               f"the cell{did_you_mean(name, known_names | set(targets))}",
+                               file=problem.file, line=problem.line("sizes", name))
+        label = labels.get(target, f"n_{target}")
+        seed(target, Slot((Dim(size, label),)), ("sizes", name), f"`sizes.{name}`")
+    for name, value in problem.params.items():
+        if name not in skip:
+            seed(name, slot_of_shape(value.shape), ("params", name), f"`params.{name}`")
+    for name, steps in problem.inputs.items():
+        seed(name, slot_of_shape(steps[0].shape, labels.get(name)), ("inputs", name),
+             f"`inputs.{name}`")
+    for name, value in problem.initial.items():
+        seed(name, slot_of_shape(value.shape, labels.get(name)), ("initial", name),
+             f"`initial.{name}`")
+    return slots, labels
+
+
+def _missing_alias_hint(problem: Problem, cell: Cell, alias: str) -> str:
+    """Returns how to get the quantity a size alias names: the read-out y of `output:`."""
+    if alias != "output":
+        return ""
+    if cell.spec is not None:
+        if cell.spec.readout is None or problem.output != "none":
+            return ""
+        return ("; add `output: linear` (or softmax, sigmoid) for the built-in cell's "
+                "read-out y")
+    return "; define the read-out with an equation for `y`"
+
+
+def _builtin_numbers(problem: Problem, cell: Cell) -> list:
+    """Returns the parameters given as a bare number that only built-in equations read.
+
+    There a number is a shorthand only when the documented shape has one entry;
+    in the user's own equations a number is whatever the equations make of it.
+    """
+    if cell.spec is None:
+        return []
+    custom = {n.name for e in cell.equations if not e.builtin for n in names(e.expr)}
+    return [name for name, value in problem.params.items()
+            if value.ndim == 0 and name in cell.params and name not in custom]
+
+
+def _check_builtin_numbers(problem: Problem, cell: Cell, numbers: list, to_source) -> None:
+    """Raises ShapeError for a number given where the built-in cell has a larger matrix or vector.
+
+    Shapes are inferred once without those numbers: what the equations then
+    give each of them is its documented shape (W_hh of a hidden-3 RNN: (3, 3)).
+    """
+    try:
+        slots, _ = _seeded_slots(problem, cell, skip=frozenset(numbers))
+        Inference(slots, to_source).run([(e.name, e.expr) for e in cell.equations])
+    except (EquationError, ShapeError):
+        return   # the full inference below names the mismatch
+    for name in numbers:
+        dims = slots[name].known() if name in slots else None
+        values = [d.root().value for d in dims or ()]
+        if not any(v is not None and v > 1 for v in values):
+            continue
+        labels = [d.root().label or (str(v) if v is not None else "?")
+                  for d, v in zip(dims, values)]
+        numeric = [str(v) if v is not None else "?" for v in values]
+        shape = _shape_text(labels)
+        if labels != numeric:
+            shape += " = " + _shape_text(numeric)
+        entries = "a matrix (a list of rows)" if len(values) == 2 else "a list"
+        size = "" if None in values else f" of {_count(tuple(values))} entries"
+        raise ShapeError(f"`params.{name}` is a single number, but `{name}` of cell "
+                         f"`{cell.spec.cell}` ({cell.spec.convention}) has shape {shape}; "
+                         f"give it as {entries}{size}", file=problem.file,
+                         line=problem.line("params", name))
+
+
+def _shape_text(parts: list) -> str:
+    return f"({parts[0]},)" if len(parts) == 1 else "(" + ", ".join(parts) + ")"
 
 
 def _count(shape: tuple) -> int:

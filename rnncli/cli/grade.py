@@ -19,10 +19,14 @@ from rnncli.cli.app import cli, emit, format_option, precision_option
               help="Write a gradebook: one row per answers file (written atomically).")
 @click.option("--gradescope", "gradescope_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Write a Gradescope autograder results.json (one answers file).")
+@click.option("--variants", "variant_count", type=click.IntRange(1, 10_000), metavar="N",
+              help="Grade each file against its student's exam variant of --problem (rnncli "
+                   "variants PROBLEM --count N made them).")
 @click.option("--debug", is_flag=True,
               help="If grading a file fails unexpectedly (a bug), print the traceback on "
                    "stderr; the file is scored 0 either way.")
-def grade(answers, problem_path, output_format, precision, csv_path, gradescope_path, debug):
+def grade(answers, problem_path, output_format, precision, csv_path, gradescope_path, variant_count,
+          debug):
     """Grade answers files: tolerances, follow-through credit, diagnoses of common slips.
 
     Without --problem, each answers file is graded against its own `problem:`
@@ -35,6 +39,8 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
       rnncli grade --problem problems/lstm-goodfellow-forward.yaml submissions/*.yaml --csv grades.csv
       rnncli grade --problem /autograder/source/problem.yaml /autograder/submission/answers.yaml \\
           --gradescope /autograder/results/results.json
+      rnncli grade --problem problems/lstm-goodfellow-variants.yaml --variants 30 \
+          problems/answers/variant-s1001.yaml
     """
     from rnncli.errors import UsageError
 
@@ -45,7 +51,8 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
         raise UsageError("standard input (-) can be read only once")
     from rnncli.grading.grade import grade_files
 
-    report = grade_files(answers, problem_path, debug=sys.stderr if debug else None)
+    report = grade_files(answers, problem_path, variants=variant_count,
+                         debug=sys.stderr if debug else None)
     for result in report.results:
         if result.error:
             click.echo(f"Error: {result.error}", err=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,9 @@ from rnncli.errors import ProblemError, one_line
 from rnncli.files.values import as_array, describe, fail, reject_unknown_keys
 from rnncli.files.yaml_source import Document, load_yaml, parse_yaml
 
-ANSWERS_KEYS = ("problem", "student", "student_id", "answers")
+# `variant` is accepted and ignored: with `grade --variants` the student id decides the variant,
+# so that a student cannot choose one.
+ANSWERS_KEYS = ("problem", "student", "student_id", "variant", "answers")
 MAX_COUNT = 10 ** 15
 
 
@@ -80,6 +83,10 @@ def parse_answers(text: str, filename: str = "<string>") -> Answers:
 def answers_from_document(doc: Document) -> Answers:
     """Returns the Answers of a YAML document; raises ProblemError for a broken structure."""
     data = doc.data
+    if isinstance(data, dict) and "answers" not in data and {"cell", "equations"} & set(data):
+        fail(doc, (), "this is a problem file (it has `cell:` or `equations:`), not an answers "
+                      "file; grade answers against it with `rnncli grade --problem "
+                      f"{doc.file} ANSWERS...`")
     reject_unknown_keys(doc, (), data, ANSWERS_KEYS, where=" in an answers file",
                         tail="; the keys are " + ", ".join(ANSWERS_KEYS))
     if "answers" not in data:
@@ -122,16 +129,85 @@ def _text(doc: Document, key: str, value) -> str | None:
     return value or None
 
 
+def is_blank(raw) -> bool:
+    """Returns whether an answer was left blank: null, empty text, or a list of only blanks."""
+    if raw is None:
+        return True
+    if isinstance(raw, str):
+        return not raw.strip()
+    if isinstance(raw, list):
+        return all(is_blank(entry) for entry in raw)   # [] too: nothing was written
+    return False
+
+
+_NUMBER_TEXT = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+_DECIMAL_COMMA = re.compile(r"^([-+]?)([0-9]*),([0-9]+)$")
+_THOUSANDS = re.compile(r"^[-+]?[0-9]{1,3}(?:,[0-9]{3})+$")
+
+
+def _unquoted(raw, ref: str, is_count: bool):
+    """Returns (raw with numbers written as text read as numbers, whether any was, why invalid).
+
+    `"0.4953"` is the number 0.4953 (a quoted number is still the number the
+    student meant); `0,39` is not a number in YAML, and guessing whether the
+    comma is a decimal comma or a thousands separator is not the grader's
+    job, so it is invalid with the way to write it.
+    """
+    if isinstance(raw, list):
+        converted, quoted = [], False
+        for entry in raw:
+            value, was_quoted, problem = _unquoted(entry, ref, is_count)
+            if problem:
+                return None, False, problem
+            converted.append(value)
+            quoted = quoted or was_quoted
+        return converted, quoted, None
+    if not isinstance(raw, str):
+        return raw, False, None
+    text = raw.strip()
+    if _NUMBER_TEXT.match(text):
+        number = float(text)
+        if is_count and re.fullmatch(r"[-+]?[0-9]{1,18}", text):
+            number = int(text)      # longer digit strings stay floats: too large for a count
+        return number, True, None
+    if is_count and _THOUSANDS.match(text):
+        return None, False, (f"`{ref}` = `{text}` is not a number: write "
+                             f"{text.replace(',', '')}, without the comma")
+    comma = _DECIMAL_COMMA.match(text)
+    if comma:
+        sign, whole, fraction = comma.groups()
+        return None, False, (f"`{ref}` = `{text}` has a decimal comma, which is not a number: "
+                             f"write {sign}{whole or '0'}.{fraction}")
+    return raw, False, None
+
+
 def check_value(item, raw, file: str):
-    """Returns (value, None) for a valid answer to an AskedItem, or (None, why it is invalid).
+    """Returns (value, None, note) for a valid answer to an AskedItem, or (None, why invalid, None).
 
     A value must be a finite number, vector or matrix of the expected shape
     (values.as_array: the same checks as problem files); a count, a number
-    (20362.0 is the count 20362, 20362.5 a wrong count).
+    (20362.0 is the count 20362, 20362.5 a wrong count). A number written as
+    text (`"0.4953"`) is read as the number, and `note` says so; else `note`
+    is None.
     """
     ref = str(item.ref)
     if raw is None:
-        return None, f"`{ref}` is left blank"
+        return None, f"`{ref}` is left blank", None
+    written = raw
+    raw, quoted, problem = _unquoted(raw, ref, item.is_count)
+    if problem:
+        return None, problem, None
+    note = None
+    if quoted:
+        note = (f'"{written.strip()}" is written as text (in quotes); it is read as the number '
+                f'{written.strip()}' if isinstance(written, str) else
+                "entries written as text (in quotes) are read as the numbers they spell")
+    value, problem = _checked(item, raw, file)
+    return value, problem, None if problem else note
+
+
+def _checked(item, raw, file: str):
+    ref = str(item.ref)
     if item.is_count:
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
             return None, f"`{ref}` is a count and must be a number, not {describe(raw)}"
@@ -161,15 +237,32 @@ def _shape_text(shape: tuple) -> str:
     return "a matrix of " + " × ".join(map(str, shape)) + " numbers"
 
 
-def shown(raw) -> str | None:
-    """Returns an invalid value as short text for reports (never a NaN or a huge number)."""
+def shown(raw, limit: int = 60) -> str | None:
+    """Returns an invalid value as short text for reports: `[1, 2]` as written, never a NaN or a
+    huge number, cut to `limit` characters (a long list is not spelled out in full)."""
     if raw is None:
         return None
-    if isinstance(raw, (list, dict)):
-        text = describe(raw)
-    elif isinstance(raw, int) and not isinstance(raw, bool) and raw.bit_length() > 64:
-        text = f"a {len(str(abs(raw)))}-digit number"
-    else:
-        text = str(raw).lower() if isinstance(raw, bool) else str(raw)
-    text = one_line(text)       # a student's text, shown to a TA: never raw control characters
-    return text if len(text) <= 60 else text[:57] + "..."
+    text = one_line(_flow(raw, limit + 1))   # a student's text, shown to a TA: never raw control characters
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _flow(raw, budget: int) -> str:
+    """Returns a YAML value in flow style, `[[1, 2], [3, 4]]`, stopping once `budget` characters
+    are written (so a list of a million entries costs no more than a short one)."""
+    if isinstance(raw, dict):
+        return describe(raw)
+    if isinstance(raw, list):
+        text = "["
+        for index, entry in enumerate(raw):
+            if len(text) > budget:
+                return text + "..."
+            text += (", " if index else "") + _flow(entry, budget - len(text))
+        return text + "]"
+    if isinstance(raw, bool):
+        return str(raw).lower()
+    if isinstance(raw, int) and raw.bit_length() > 64:
+        return f"a {len(str(abs(raw)))}-digit number"
+    if raw is None:
+        return "null"
+    text = str(raw)
+    return text[:budget] if len(text) > budget else text

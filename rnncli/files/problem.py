@@ -13,7 +13,7 @@ from rnncli.files.yaml_source import Document, load_yaml, parse_yaml
 TOP_LEVEL_KEYS = (
     "title", "source", "cell", "convention", "output", "equations", "sizes", "layers",
     "bidirectional", "proj_size", "bias", "params", "initial", "inputs", "steps",
-    "time_start", "questions", "tolerance", "follow_through", "fixed", "symmetric",
+    "time_start", "questions", "tolerance", "follow_through", "fixed", "symmetric", "vary",
 )
 OUTPUT_KINDS = ("none", "linear", "softmax", "sigmoid")
 QUESTION_KEYS = ("id", "text", "ask", "points", "tolerance")
@@ -67,6 +67,7 @@ class Problem:
     follow_through: Any = True                        # False, or {"credit": c}
     fixed: tuple = ()
     symmetric: tuple = ()
+    vary: Any = None                                  # files.variation.Variation, or None
     doc: Document | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -94,6 +95,9 @@ def parse_problem(text: str, filename: str = "<string>") -> Problem:
 def problem_from_document(doc: Document) -> Problem:
     """Returns the validated Problem of a YAML document."""
     data = doc.data
+    if isinstance(data, dict) and "answers" in data:
+        fail(doc, ("answers",), "this is an answers file (it has `answers:`), not a problem "
+                                f"file; grade it with `rnncli grade {doc.file}`")
     reject_unknown_keys(doc, (), data, TOP_LEVEL_KEYS)
     fields: dict[str, Any] = {"file": doc.file, "doc": doc}
     for key in ("title", "source"):
@@ -147,7 +151,13 @@ def problem_from_document(doc: Document) -> Problem:
     for key in ("fixed", "symmetric"):
         if key in data:
             fields[key] = _name_list(doc, key, data[key])
+    if "vary" in data:
+        from rnncli.files.variation import parse_variation
+
+        fields["vary"] = parse_variation(doc, data["vary"])
     problem = Problem(**fields)
+    if problem.vary is not None:
+        _check_varied_names(doc, problem)
     lengths = {name: len(seq) for name, seq in problem.inputs.items()}
     if problem.steps is not None and lengths and problem.steps not in lengths.values():
         fail(doc, ("steps",), f"`steps` is {problem.steps} but the inputs have "
@@ -317,6 +327,16 @@ def _name_list(doc, key, value) -> tuple:
     if not isinstance(value, list):
         fail(doc, (key,), f"`{key}` must be a list of parameter names, not {describe(value)}")
     return tuple(_identifier(doc, (key, i), n) for i, n in enumerate(value))
+
+
+def _check_varied_names(doc, problem: Problem) -> None:
+    """Fails unless every varied name has a value in its section (the value gives its shape)."""
+    for r in problem.vary.ranges:
+        if r.name not in getattr(problem, r.section):
+            given = ", ".join(getattr(problem, r.section)) or "none"
+            fail(doc, ("vary", r.section, r.name),
+                 f"`vary.{r.section}.{r.name}`: the problem gives no `{r.section}.{r.name}` to vary "
+                 f"({r.section} given: {given}); a variant changes numbers the file already has")
 
 
 def problem_level(problem: Problem) -> str:

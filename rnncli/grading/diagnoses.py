@@ -32,6 +32,9 @@ DECIMAL_SHIFTS = (1, -1, 2, -2, 3, -3)
 # A diagnosis must fit more closely than grading asks: a quarter of the tolerance window,
 # so that a wrong answer is not "explained" by whichever slip happens to land near it.
 SHARP = 0.25
+# Value slips that say "this is another value": a slip of method that explains most of a
+# student's answers wins over them (a rounded s[3] = 0.7 is not "x[3]").
+COINCIDENCES = ("neighbour-step", "other-quantity")
 _BIAS_NAME = re.compile(r"^(?:b|bias)(?:_\w*|[0-9]*)$")
 
 
@@ -86,17 +89,28 @@ class Diagnoser:
         set per student, shared by their items) remembers those slips, so a
         class of wild answers does not recompute every slip for every item.
         """
-        name, t = item.ref.name, item.ref.step
         given = np.asarray(given, dtype=float)
+        ruled_out = set() if ruled_out is None else ruled_out
         found = self._value_slip(item, given)
-        if found:
+        if found and found.code not in COINCIDENCES:
             return found
+        method = self._method_slip(item, given, student_values, ruled_out)
+        if found is None:
+            return None if method is None else method[1]
+        # A value that is also another quantity's may be a coincidence: a slip of method
+        # that explains most of the student's wrong answers is the better reading.
+        if method is not None and self._explains_most(method[0], student_values):
+            return method[1]
+        return found
+
+    def _method_slip(self, item, given, student_values: dict, ruled_out: set):
+        """Returns (Slip, Diagnosis) of the first slip of method that explains `given`, or None."""
+        name, t = item.ref.name, item.ref.step
         overrides = self._own((name, t), student_values)
         unslipped = self._unslipped(item, overrides)
         if unslipped is None:
             return None
         relevant = self._relevant((name, t))
-        ruled_out = set() if ruled_out is None else ruled_out
         for slip in self.slips:
             if (slip.equation and slip.equation not in relevant) or slip.key in ruled_out:
                 continue
@@ -109,8 +123,25 @@ class Diagnoser:
                 carried = any(not within(self.items_by_key[k].tolerance,
                                          self.items_by_key[k].expected, v)
                               for k, v in overrides.items())
-                return self._diagnosis(slip, name, t, carried)
+                return slip, self._diagnosis(slip, name, t, carried)
         return None
+
+    def _explains_most(self, slip: Slip, student_values: dict) -> bool:
+        """Returns whether the slip closely explains over half of the student's wrong answers."""
+        wrong = explained = 0
+        for key, value in student_values.items():
+            asked = self.items_by_key[key]
+            if within(asked.tolerance, asked.expected, value):
+                continue
+            wrong += 1
+            if slip.equation and slip.equation not in self._relevant(key):
+                continue
+            overrides = self._own(key, student_values)
+            unslipped = self._unslipped(asked, overrides)
+            if unslipped is not None and self._fit(slip, asked, np.asarray(value, dtype=float),
+                                                   overrides, unslipped) == 1:
+                explained += 1
+        return 2 * explained > wrong
 
     def _own(self, key, student_values: dict) -> dict:
         upstream = self.recomputer.upstream(*key)
@@ -297,7 +328,13 @@ def _biases(cell: Cell, expr) -> list:
 
 
 def _rounded_cell(cell: Cell, decimals: int) -> Cell:
-    """Returns the cell with every equation's value rounded to `decimals` (round half away from 0)."""
+    """Returns the cell with every equation's value rounded to `decimals`.
+
+    It rounds with the language's `round` (ties to even) where a student rounds
+    halves up; the two differ only on an exact tie, which a computed value
+    (a sigmoid, a product of weights) all but never is, and the tolerance of
+    the match absorbs the last digit anyway.
+    """
     scale = Number(float(10 ** decimals))
     equations = tuple(dataclasses.replace(e, expr=BinOp("/", Call("round", (BinOp("*", e.expr, scale),)),
                                                         scale))

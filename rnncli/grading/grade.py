@@ -7,6 +7,8 @@ broken file is scored 0 with its reason and the batch goes on.
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -14,15 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from rnncli.files.answers import Answers, check_value, load_answers, shown
+from rnncli.files.answers import Answers, answers_from_document, check_value, is_blank, shown
 from rnncli.grading.diagnoses import Diagnosis
 from rnncli.errors import ProblemError, RnncliError
 from rnncli.files.problem import Problem, load_problem
-from rnncli.grading.questions import AskedItem, asked_items
+from rnncli.files.yaml_source import load_yaml
+from rnncli.grading.questions import DEFAULT_TOLERANCE, AskedItem, asked_items
 from rnncli.solve.references import Reference, Solution, parse_reference
 from rnncli.grading.tolerances import allowed, describe, failing_entries, number, within
 
 STATUSES = ("correct", "follow-through", "wrong", "missing", "invalid")
+# The question of a problem without `questions:`: every answered reference, one point each.
+ANSWERED = "answered"
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class StudentGrade:
     max_score: float
     error: str | None = None     # why the answers file could not be read (scored 0)
     not_graded: tuple = ()       # references answered that the problem does not ask
+    variant: int | None = None   # the student's exam variant (grade --variants), else None
+    sheet_diagnosis: Diagnosis | None = None    # a slip of the whole sheet (steps shifted)
 
     @property
     def status(self) -> str:
@@ -72,6 +79,8 @@ class StudentGrade:
 class GradeReport:
     problem: str | None          # the instructor's problem (--problem), None in self-check mode
     results: tuple               # StudentGrade, in the order the files were given
+    variants: int | None = None  # grade --variants N: each file against its student's variant
+    suspected: tuple = ()        # grading.copying.Suspicion: answers of another variant (for the TA)
 
     @cached_property
     def questions(self) -> tuple:
@@ -98,13 +107,12 @@ def _tidy(points: float) -> float:
 class Marking:
     """The instructor's side of grading one problem, computed once."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, solution: Solution | None = None):
         self.problem = problem
-        self.solution = Solution(problem)
+        self.solution = solution or Solution(problem)
         self.items = asked_items(problem, self.solution)
-        if not self.items:
-            raise ProblemError("the problem asks no questions; add a `questions:` block "
-                               "(docs/grading.md)", file=problem.file, line=1)
+        # Without `questions:`, every reference a student answers is graded (self-check).
+        self.grades_answered = not self.items
         self.by_ref = {str(item.ref): item for item in self.items}
         self.by_key = {(i.ref.name, i.ref.step): i for i in self.items if i.ref.kind == "quantity"}
         self.questions = _question_totals(self.items)
@@ -134,17 +142,22 @@ class Marking:
     def grade(self, answers: Answers) -> StudentGrade:
         """Returns the StudentGrade of one answers file."""
         check_answer_count(answers, len(self.items))
-        given, extra, not_graded = self._collect(answers)
-        checked: dict[str, tuple] = {}    # ref -> (value or None, why invalid or None, line, raw)
+        if self.grades_answered:
+            return self._for_answers(answers).grade(answers)
+        given, extra, not_graded, written = self._collect(answers)
+        checked: dict[str, tuple] = {}    # ref -> (value or None, why invalid, line, raw, note)
         for item in self.items:
             ref = str(item.ref)
             if ref in given:
                 raw, line, problem = given[ref]
+                if problem is None and is_blank(raw):
+                    continue              # blank is not answered: one status, `missing`
+                note = None
                 if problem is None:
-                    value, problem = check_value(item, raw, answers.file)
+                    value, problem, note = check_value(item, raw, answers.file)
                 else:
                     value = None
-                checked[ref] = (value, problem, line, raw)
+                checked[ref] = (value, problem, line, raw, note)
         student_values = {(i.ref.name, i.ref.step): checked[str(i.ref)][0] for i in self.items
                           if i.ref.kind == "quantity" and str(i.ref) in checked
                           and checked[str(i.ref)][0] is not None}
@@ -152,16 +165,58 @@ class Marking:
         items = [self._mark(item, checked.get(str(item.ref)), student_values, ruled_out)
                  for item in self.items]
         items.extend(extra)
+        sheet = None
+        # Only where quantities are asked (so the problem has a trace) and something is wrong.
+        if written and self.by_key and any(i.status == "wrong" for i in items):
+            from rnncli.grading.step_shift import shifted_steps
+
+            sheet, shifted = shifted_steps(self.solution, self.by_key, self.problem, written)
+            items = [_shift_noted(i) if i.ref in shifted and i.status == "wrong" else i
+                     for i in items]
         score = _tidy(sum(i.points for i in items))
         return StudentGrade(answers.file, answers.student, answers.student_id, self.problem.file,
                             self.questions, tuple(items), score, self.max_score,
-                            not_graded=tuple(not_graded))
+                            not_graded=tuple(not_graded), sheet_diagnosis=sheet)
+
+    def _for_answers(self, answers: Answers) -> "Marking":
+        """Returns this marking asking exactly the references `answers` gives (no `questions:`)."""
+        items: dict[str, AskedItem] = {}
+        tolerance = self.problem.tolerance or DEFAULT_TOLERANCE
+        for entry in answers.entries:
+            try:
+                ref = parse_reference(entry.text)
+                if self._names_nothing(ref):
+                    continue      # reported as an invalid answer by `_collect`
+                singles = self.solution.expand(ref)
+            except RnncliError:
+                continue
+            for single in singles:
+                if str(single) in items or self._names_nothing(single):
+                    continue
+                expected = self.solution.value(single)
+                count = self.solution.is_count(single)
+                items[str(single)] = AskedItem(
+                    ANSWERED, single, 1.0, None if count else tolerance,
+                    int(expected) if count else np.array(expected, dtype=float), None)
+        marking = copy.copy(self)
+        marking.grades_answered = False
+        marking.items = tuple(items.values())
+        marking.by_ref = dict(items)
+        marking.by_key = {(i.ref.name, i.ref.step): i for i in marking.items
+                          if i.ref.kind == "quantity"}
+        marking.questions = _question_totals(marking.items)
+        marking.max_score = _tidy(sum(i.max_points for i in marking.items))
+        marking._recomputer = self.recomputer       # shared: its cache serves every student
+        marking._diagnoser = None
+        return marking
 
     def _collect(self, answers: Answers):
-        """Returns ({ref: (raw, line, problem or None)}, invalid extra items, not-graded refs)."""
+        """Returns ({ref: (raw, line, problem or None)}, invalid extra items, not-graded refs,
+        {(name, t): raw} of every answer at a step, in range or not)."""
         given: dict[str, tuple] = {}
         extra: list[GradedItem] = []
         not_graded: list[str] = []
+        written: dict[tuple, object] = {}
         for entry in answers.entries:
             try:
                 ref = parse_reference(entry.text)
@@ -171,6 +226,8 @@ class Marking:
                 continue
             for single, raw in singles:
                 key = str(single)
+                if single.kind == "quantity" and single.step is not None:
+                    written.setdefault((single.name, single.step), raw)
                 if key in self.by_ref:
                     if key in given:
                         given[key] = (raw, entry.line, f"`{key}` is answered twice (lines "
@@ -182,9 +239,9 @@ class Marking:
                     problem = self._names_nothing(single)
                     if problem:
                         extra.append(_invalid_extra(key, raw, problem, entry.line))
-                    else:
+                    elif not is_blank(raw):
                         not_graded.append(key)
-        return given, extra, not_graded
+        return given, extra, not_graded, written
 
     def _names_nothing(self, ref: Reference) -> str | None:
         """Returns why a reference names nothing in this problem, or None if it names something."""
@@ -206,6 +263,8 @@ class Marking:
         if problem:
             raise ProblemError(problem)
         steps = self.solution.expand(ref)
+        if is_blank(entry.value):
+            return [(step, None) for step in steps]       # `h:` left blank: every step blank
         if not isinstance(entry.value, list) or len(entry.value) != len(steps):
             raise ProblemError(f"`{ref}` stands for every step: give a list of {len(steps)} "
                                f"values, one per step, or answer {ref.name}[{steps[0].step}], "
@@ -220,10 +279,13 @@ class Marking:
         if checked is None:
             return GradedItem(given=None, status="missing", points=0.0,
                               feedback="not answered", **base)
-        value, problem, line, raw = checked
+        value, problem, line, raw, note = checked
         if problem is not None:
             return GradedItem(given=shown(raw), status="invalid", points=0.0, feedback=problem,
                               line=line, **base)
+        if note:
+            marked = self._mark(item, (value, None, line, raw, None), student_values, ruled_out)
+            return dataclasses.replace(marked, feedback=f"{marked.feedback}; {note}")
         if item.is_count:
             difference = value - item.expected
             if value == item.expected:
@@ -283,6 +345,13 @@ def check_answer_count(answers: Answers, asked: int) -> None:
                            file=answers.file, line=answers.entries[limit].line)
 
 
+def _shift_noted(item: GradedItem) -> GradedItem:
+    """Returns a wrong item of a shifted sheet: it points to the sheet's note, with no slip of its own."""
+    feedback = item.feedback.split("; ")[0] + "; your steps are shifted by one (see the note " \
+        "for the whole sheet)"
+    return dataclasses.replace(item, diagnosis=None, feedback=feedback)
+
+
 def _question_totals(items) -> tuple:
     totals: dict[str, float] = {}
     for item in items:
@@ -327,29 +396,36 @@ def _off_by(item: AskedItem, value) -> str:
             f"(allowed {number(float(np.max(bound)))}: {describe(item.tolerance)})")
 
 
-def grade_files(paths, problem_path: str | None = None, debug=None) -> GradeReport:
+def grade_files(paths, problem_path: str | None = None, variants: int | None = None,
+                debug=None) -> GradeReport:
     """Returns the GradeReport of answers files, against `problem_path` or each file's own problem.
 
     With `problem_path` (the instructor's file) every `problem:` key is
-    ignored. A problem that cannot be read raises; an answers file that cannot
-    be read becomes an error result scored 0, and the others are still graded.
+    ignored. With `variants` N as well, each file is graded against its
+    student's exam variant of that problem (each variant marked once, however
+    many students share it). A problem that cannot be read raises; an answers
+    file that cannot be read becomes an error result scored 0, and the others
+    are still graded.
 
     Any other exception while one file is graded (a bug of rnncli, or memory
     running out) also scores that file 0 with a one-line reason, so that no
     student's file can stop the class; its traceback is written to `debug`
     (a text stream) when one is given, and never into the student's result.
     """
+    if variants is not None:
+        return _grade_variants(paths, problem_path, variants, debug)
     markings: dict[str, Marking] = {}
     fixed = Marking(load_problem(problem_path)) if problem_path is not None else None
     results = []
     for path in paths:
-        answers = None
+        answers = doc = None
         try:
-            answers = load_answers(path)
+            doc = load_yaml(path)
+            answers = answers_from_document(doc)
             marking = fixed or _own_marking(answers, markings)
             results.append(marking.grade(answers))
         except RnncliError as exc:
-            results.append(_broken(path, answers, exc, fixed))
+            results.append(_broken(path, answers, exc, fixed or _known(doc, answers, markings)))
         except Exception as exc:  # noqa: BLE001 - the batch must finish (see the docstring)
             results.append(_broken(path, answers, _internal_error(path, exc, debug), fixed))
     return GradeReport(problem_path if fixed else None, tuple(results))
@@ -369,6 +445,44 @@ def _internal_error(path: str, exc: Exception, debug) -> RnncliError:
                        "graded (`rnncli grade --debug` shows the details)", file=str(path))
 
 
+def _grade_variants(paths, problem_path: str | None, count: int, debug=None) -> GradeReport:
+    import dataclasses
+
+    from rnncli.errors import UsageError
+    from rnncli.grading.copying import suspected_copies
+    from rnncli.variants.drawing import draw_variants, student_variant
+
+    if problem_path is None:
+        raise UsageError("--variants grades against the instructor's problem: give --problem "
+                         "PROBLEM (the file with `vary:`)")
+    variant_set = draw_variants(load_problem(problem_path), count)
+    markings: dict[int, Marking] = {}
+
+    def marking(number: int) -> Marking:
+        # Marked once per variant, however many students share it; every variant has the
+        # original's shapes, so the one cell serves them all.
+        if number not in markings:
+            variant = variant_set.variants[number - 1]
+            markings[number] = Marking(variant.problem, Solution(variant.problem, variant_set.cell))
+        return markings[number]
+
+    results = []
+    for path in paths:
+        answers = None
+        try:
+            answers = answers_from_document(load_yaml(path))
+            number = student_variant(variant_set.seed, answers.student_id, count)
+            results.append(dataclasses.replace(marking(number).grade(answers), variant=number,
+                                               problem=problem_path))
+        except RnncliError as exc:
+            results.append(_broken(path, answers, exc, marking(1)))
+        except Exception as exc:  # noqa: BLE001 - the batch must finish (see grade_files)
+            results.append(_broken(path, answers, _internal_error(path, exc, debug), marking(1)))
+    results = tuple(results)
+    return GradeReport(problem_path, results, variants=count,
+                       suspected=suspected_copies(results, variant_set))
+
+
 def _own_marking(answers: Answers, markings: dict) -> Marking:
     path = answers.problem_path()
     key = os.path.realpath(path) if path != "-" else path
@@ -381,6 +495,22 @@ def _own_marking(answers: Answers, markings: dict) -> Marking:
     if isinstance(found, RnncliError):
         raise found
     return found
+
+
+def _known(doc, answers: Answers | None, markings: dict) -> Marking | None:
+    """Returns the marking of a broken answers file's own `problem:` if it can be read, else None:
+    so that a broken file is scored 0 of the problem's points, as it is with --problem."""
+    if answers is None:
+        data = doc.data if doc is not None else None
+        problem = data.get("problem") if isinstance(data, dict) else None
+        if not isinstance(problem, str):
+            return None
+        answers = Answers(doc.file, None, "", problem, ())
+    try:
+        marking = _own_marking(answers, markings)
+    except Exception:  # noqa: BLE001 - only a courtesy to a broken file: never a new failure
+        return None
+    return None if marking.grades_answered else marking
 
 
 def _broken(path: str, answers: Answers | None, exc: RnncliError, fixed: Marking | None):

@@ -30,6 +30,7 @@ def class_summary(report) -> ClassSummary:
         per_question.append((qid, _round(statistics.fmean(earned)), max_points))
     statuses = Counter(i.status for r in results for i in r.items if i.question is not None)
     diagnoses = Counter(i.diagnosis.label for r in results for i in r.items if i.diagnosis)
+    diagnoses.update(r.sheet_diagnosis.label for r in results if r.sheet_diagnosis)
     # Ties are broken by name, so that the same class always gives the same summary.
     common = min(diagnoses.items(), key=lambda kv: (-kv[1], kv[0])) if diagnoses else None
     return ClassSummary(

@@ -39,10 +39,11 @@ def step(x):
     return np.where(np.asarray(x) > 0, 1.0, 0.0)
 
 
-def round_half_away(x):
-    # Students round 0.5 up, not to even as numpy's round does.
-    x = np.asarray(x, dtype=float)
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+def round_half_even(x):
+    # numpy's rounding, as torch.round: exact for every float64 (floor(|x| + 0.5)
+    # turns 0.49999999999999994 into 1 and moves odd integers above 2**52), and
+    # a tie goes to the even neighbour (round(2.5) = 2).
+    return np.round(np.asarray(x, dtype=float))
 
 
 def identity(x):
@@ -75,5 +76,5 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
     Function("hard_sigmoid", hard_sigmoid, "hard_σ", r"\operatorname{hard\_\sigma}", 0.0, 1.0),
     Function("sign", np.sign, "sign", r"\operatorname{sign}", -1.0, 1.0),
     Function("step", step, "step", r"\operatorname{step}", 0.0, 1.0),
-    Function("round", round_half_away, "round", r"\operatorname{round}"),
+    Function("round", round_half_even, "round", r"\operatorname{round}"),
 ]}

@@ -146,6 +146,9 @@ class Inference:
         self.printer = printer      # node -> text, for error messages
         self.changed = False
         self.concat_results: dict[int, Slot] = {}
+        # (the concatenation's dimension, its label then, its parts): a part is the
+        # Dim of a vector, or the name of a scalar (None for a number).
+        self.concat_parts: list[tuple] = []
 
     def slot(self, name: str) -> Slot:
         if name not in self.slots:
@@ -266,7 +269,7 @@ class Inference:
         cached = self.concat_results.get(id(node))
         if cached is not None:
             return cached
-        total, labels = 0, []
+        total, labels, parts = 0, [], []
         for item in node.items:
             dims = self.infer(item).known()
             if dims is None:
@@ -277,12 +280,45 @@ class Inference:
             if not dims:
                 total += 1
                 labels.append("1")
+                parts.append(item.name if isinstance(item, (Name, Step)) else None)
                 continue
             root = dims[0].root()
             if root.value is None:
                 return Slot()
             total += root.value
             labels.append(root.label or str(root.value))
-        result = Slot((Dim(total, "+".join(labels)),))
+            parts.append(dims[0])
+        label = _joined(labels)
+        dim = Dim(total, label)
+        self.concat_parts.append((dim, label, tuple(parts)))
+        result = Slot((dim,))
         self.concat_results[id(node)] = result
         return result
+
+    def relabel_concatenations(self, scalar_labels: dict) -> None:
+        """Names each concatenation's size after its parts' labels as they are at the end.
+
+        A part's label may be known only after the concatenation was sized (h's
+        H comes from its initial value, x's I from the inputs), and a formula
+        must read H·(H+I) whether the sizes came from `sizes:` or from numbers.
+        `scalar_labels` names scalar parts (the input x of size 1 is I).
+        """
+        for dim, label, parts in self.concat_parts:
+            root = dim.root()
+            if root.label != label:
+                continue   # unified with a dimension that has a name of its own
+            root.label = _joined([
+                (part.root().label or str(part.root().value)) if isinstance(part, Dim)
+                else scalar_labels.get(part, "1") for part in parts])
+
+
+MAX_LABEL_CHARS = 200
+
+
+def _joined(labels: list) -> str | None:
+    """Returns the label of a concatenation, `H+I`, or None when it would be longer than a
+    formula can show: concatenations of concatenations would otherwise build labels of
+    10^8 parts (a hostile file's `[a, a, ...]` nested eight deep) and run out of memory."""
+    if sum(len(label) + 1 for label in labels) > MAX_LABEL_CHARS:
+        return None
+    return "+".join(labels)

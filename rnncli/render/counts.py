@@ -5,6 +5,7 @@ from `table_rows` here, so text and Markdown always show the same things.
 """
 from __future__ import annotations
 
+from rnncli.render.headings import INPUTS_BY_NAME_KEY, inputs_by_name_line
 from rnncli.solve.counting import ParamCount
 
 COUNT_SCHEMA = "rnncli/params@1"
@@ -33,6 +34,9 @@ def heading_lines(count: ParamCount) -> list[str]:
     lines.append(f"Network: {count.description}")
     if count.sizes:
         lines.append("Sizes: " + sizes_text(count.sizes))
+    by_name = inputs_by_name_line(count.inputs_by_name)
+    if by_name:
+        lines.append(by_name)
     return lines
 
 
@@ -103,6 +107,8 @@ def count_document(count: ParamCount, steps=()) -> dict:
                               for s in count.subtotals]}
     if steps:
         document["unrolled"] = [{"steps": n, "total": count.total} for n in steps]
+    if count.inputs_by_name:
+        document[INPUTS_BY_NAME_KEY] = list(count.inputs_by_name)
     return document
 
 

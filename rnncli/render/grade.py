@@ -53,7 +53,14 @@ def grade_document(result) -> dict:
                       for qid, mx in result.questions],
         "items": [_item_document(item) for item in result.items],
         "not_graded": list(result.not_graded),
-    }
+        "sheet_diagnosis": _diagnosis_document(result.sheet_diagnosis),
+    } | ({"variant": result.variant} if result.variant is not None else {})
+
+
+def _diagnosis_document(diagnosis):
+    if diagnosis is None:
+        return None
+    return {"code": diagnosis.code, "label": diagnosis.label, "message": diagnosis.message}
 
 
 def _item_document(item) -> dict:
@@ -63,9 +70,7 @@ def _item_document(item) -> dict:
         "status": item.status, "points": _points(item.points), "max_points": _points(item.max_points),
         "feedback": item.feedback, "tolerance": item.tolerance,
         "difference": plain(item.difference),
-        "diagnosis": None if item.diagnosis is None else {
-            "code": item.diagnosis.code, "label": item.diagnosis.label,
-            "message": item.diagnosis.message},
+        "diagnosis": _diagnosis_document(item.diagnosis),
         "follow_through_from": list(item.follow_through_from),
         "line": item.line,
     }
@@ -88,7 +93,10 @@ def grades_document(report) -> dict:
                 "label": summary.common_diagnosis[0], "items": summary.common_diagnosis[1]},
         },
         "results": [grade_document(r) for r in report.results],
-    }
+    } | ({"variants": report.variants, "suspected": [
+        {"student_id": s.student_id, "file": s.file, "variant": s.variant,
+         "matches_variant": s.matches_variant, "matched": s.matched, "answered": s.answered}
+        for s in report.suspected]} if report.variants else {})
 
 
 # ---- shared text ------------------------------------------------------------------------------
@@ -97,7 +105,8 @@ def heading(result) -> str:
     who = result.student or result.student_id
     if result.student and result.student_id:
         who = f"{result.student} ({result.student_id})"
-    return one_line(f"{who}: {result.file}")
+    variant = f" (variant {result.variant})" if result.variant is not None else ""
+    return one_line(f"{who}: {result.file}{variant}")
 
 
 def rows(result, precision: int) -> list:
@@ -123,6 +132,14 @@ def score_line(result) -> str:
             f"({percent:.0f}%): {parts}")
 
 
+def sheet_line(result) -> str | None:
+    """Returns the diagnosis of the whole sheet as a line, or None."""
+    if result.sheet_diagnosis is None:
+        return None
+    message = result.sheet_diagnosis.message
+    return "Note for the whole sheet: " + message[0].upper() + message[1:] + "."
+
+
 def not_graded_line(result) -> str | None:
     if not result.not_graded:
         return None
@@ -143,6 +160,10 @@ def summary_lines(report) -> list:
     if s.common_diagnosis:
         label, n = s.common_diagnosis
         lines.append(f"Most common slip: {label} ({n} answer{'s' if n != 1 else ''})")
+    for s in report.suspected:
+        lines.append(f"For the instructor: {s.student_id} ({s.file}, variant {s.variant}) gave "
+                     f"{s.matched} of {s.answered} answers that are right for variant "
+                     f"{s.matches_variant}, not their own: copied answers?")
     return lines
 
 
@@ -167,6 +188,9 @@ def render_markdown(report, precision: int = 4) -> str:
             for row in rows(result, precision):
                 out.append("| " + " | ".join(_md(cell) for cell in row) + " |")
             out.append("")
+        sheet = sheet_line(result)
+        if sheet:
+            out.append(_md(sheet) + "\n")
         out.append(f"**{_md(score_line(result))}**\n")
         extra = not_graded_line(result)
         if extra:
@@ -234,6 +258,9 @@ def render_text(report, precision: int, console) -> None:
                     text.append(line[:start])
                     text.append(status, style=STATUS_STYLE.get(status, ""))
                     text.append(line[start + len(status):].rstrip() + "\n")
+        sheet = sheet_line(result)
+        if sheet:
+            text.append(sheet + "\n", style="bold")
         text.append(score_line(result), style="bold red" if result.error else "bold")
         extra = not_graded_line(result)
         if extra:

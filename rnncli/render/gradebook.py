@@ -14,7 +14,7 @@ import tempfile
 from collections import Counter
 
 from rnncli.errors import InputFileError, one_line
-from rnncli.render.grade import points_text, value_shown
+from rnncli.render.grade import points_text, sheet_line, value_shown
 
 FIXED_COLUMNS = ("student_id", "student", "total", "max", "status", "error")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,9 +32,10 @@ def question_columns(questions) -> list:
     """Returns the CSV header of each question: its id, or `question ID` if the id is taken;
     every column name distinct and inert (no formula, no control character)."""
     columns: list[str] = []
-    taken = set(FIXED_COLUMNS)
+    reserved = set(FIXED_COLUMNS) | {"variant"}      # `variant` when grading by variant
+    taken = set(reserved)
     for qid, _ in questions:
-        name = _cell(f"question {qid}" if qid in FIXED_COLUMNS else qid)
+        name = _cell(f"question {qid}" if qid in reserved else qid)
         candidate, number = name, 2
         while candidate in taken:
             candidate, number = f"{name} ({number})", number + 1
@@ -47,11 +48,14 @@ def csv_text(report) -> str:
     """Returns the gradebook: one row per answers file, points per question, total, max, status."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student_id", "student", *question_columns(report.questions),
+    # The variant column exists only when grading by variant, so other gradebooks keep their columns.
+    by_variant = ["variant"] if report.variants else []
+    writer.writerow(["student_id", "student", *by_variant, *question_columns(report.questions),
                      "total", "max", "status", "error"])
     for result in report.results:
         earned = result.question_points()
         row = [_cell(result.student_id), _cell(result.student)]
+        row += ["" if result.variant is None else str(result.variant)] if by_variant else []
         row += [points_text(earned.get(qid, 0.0)) for qid, _ in report.questions]
         row += [points_text(result.score), points_text(result.max_score), result.status,
                 _cell(result.error)]
@@ -81,6 +85,10 @@ def gradescope_results(result, precision: int = 4) -> dict:
                       "status": "passed" if item.status in ("correct", "follow-through") else "failed",
                       "output": "\n".join(lines)})
     summary = f"{points_text(result.score)} / {points_text(result.max_score)} points"
+    if result.variant is not None:
+        summary += f" (variant {result.variant})"
+    if result.sheet_diagnosis is not None:
+        summary += "\n" + sheet_line(result)
     if result.not_graded:
         summary += "; not asked, so not graded: " + ", ".join(result.not_graded)
     return {"score": _json_points(result.score), "output": summary, "output_format": "text",

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 
 from rnncli.errors import UsageError
+from rnncli.render.headings import INPUTS_BY_NAME_KEY, inputs_by_name_line
 from rnncli.solve.graphs import Graph
 
 DELAY = "■"
@@ -34,8 +35,9 @@ def _text_ref(node_id: str) -> str:
 def render_text(graph: Graph) -> str:
     """Returns an edge listing: folded in one block, unfolded in one block per step."""
     kinds = {n.id: n.kind for n in graph.nodes}
+    by_name = [inputs_by_name_line(graph.inputs_by_name)] if graph.inputs_by_name else []
     if not graph.unfolded:
-        out = [f"Folded graph{': ' + graph.title if graph.title else ''}",
+        out = [f"Folded graph{': ' + graph.title if graph.title else ''}", *by_name,
                f"{DELAY} marks a delay: the edge carries the value of the previous step (t−1).", ""]
         out.append("nodes: " + ", ".join(n.id + (" (input)" if n.kind == "input" else "")
                                          for n in graph.nodes))
@@ -43,7 +45,7 @@ def render_text(graph: Graph) -> str:
         return "\n".join(out) + "\n"
     span = f"{graph.steps[0]}..{graph.steps[-1]}"
     out = [f"Unfolded graph over steps {span}{': ' + graph.title if graph.title else ''}",
-           "Every edge runs within a step or from an earlier step to a later one."]
+           *by_name, "Every edge runs within a step or from an earlier step to a later one."]
     initial = [n.id for n in graph.nodes if n.kind == "initial"]
     if initial:
         out += ["", "initial values: " + ", ".join(_text_ref(i) for i in initial)]
@@ -81,6 +83,8 @@ def render_dot(graph: Graph) -> str:
            "  rankdir=BT;",
            '  node [shape=circle, fontname="Helvetica"];',
            '  edge [fontname="Helvetica"];']
+    if graph.inputs_by_name:
+        out.insert(2, f"  // {inputs_by_name_line(graph.inputs_by_name)}")
     if graph.title:
         out.append(f"  label={_dot_string(graph.title)}; labelloc=t;")
     for node in graph.nodes:
@@ -120,6 +124,8 @@ def _mermaid_id(node_id: str) -> str:
 def render_mermaid(graph: Graph) -> str:
     """Returns the graph as a Mermaid flowchart (unfolded: one subgraph per step)."""
     out = ["flowchart " + ("LR" if graph.unfolded else "BT")]
+    if graph.inputs_by_name:
+        out.insert(0, f"%% {inputs_by_name_line(graph.inputs_by_name)}")
     if graph.title:
         out.insert(0, f"%% {graph.title}")
 
@@ -147,7 +153,7 @@ def render_mermaid(graph: Graph) -> str:
 
 def graph_document(graph: Graph) -> dict:
     """Returns the `rnncli/graph@1` document (an rnncli extension of the contract)."""
-    return {
+    document = {
         "schema": "rnncli/graph@1",
         "title": graph.title,
         "unfolded": graph.unfolded,
@@ -156,6 +162,9 @@ def graph_document(graph: Graph) -> dict:
         "edges": [{"from": e.source, "to": e.target, "delay": e.delay, "params": list(e.params)}
                   for e in graph.edges],
     }
+    if graph.inputs_by_name:
+        document[INPUTS_BY_NAME_KEY] = list(graph.inputs_by_name)
+    return document
 
 
 def render_graph(graph: Graph, output_format: str) -> str:

@@ -5,6 +5,7 @@ from rnncli.language.expression import BinOp
 from rnncli.language.printing.latex import LatexPrinter, latex_name
 from rnncli.language.printing.source import SourcePrinter
 from rnncli.language.printing.text import TextPrinter
+from rnncli.render.headings import INPUTS_BY_NAME_KEY, inputs_by_name_line
 from rnncli.solve.unrolling import Unrolled
 
 
@@ -42,6 +43,12 @@ def _rows(unrolled: Unrolled, printer) -> list[tuple]:
 
 def render_text(unrolled: Unrolled, precision: int = 4) -> str:
     """Returns `y(5) = f(W·x(5) + ...)`, then `where` and the definitions, in order."""
+    line = inputs_by_name_line(unrolled.cell.inputs_by_name)
+    return (f"{line}\n" if line else "") + _formula_text(unrolled, precision)
+
+
+def _formula_text(unrolled: Unrolled, precision: int) -> str:
+    """Returns the formula and its definitions in text, without a heading."""
     printer = FormulaTextPrinter(precision=precision, scalar=_scalar(unrolled),
                                  constants=frozenset(unrolled.cell.params))
     rows = [f"{n}({s})".replace("-", "−") + f" = {text}" for n, s, text in _rows(unrolled, printer)]
@@ -59,7 +66,9 @@ def render_markdown(unrolled: Unrolled, precision: int = 4) -> str:
         out += [f"Problem: {problem.title}", ""]
     if problem.source:
         out += [f"Source: {problem.source}", ""]
-    out += ["```text", render_text(unrolled, precision).rstrip("\n"), "```", ""]
+    if unrolled.cell.inputs_by_name:
+        out += [inputs_by_name_line(unrolled.cell.inputs_by_name), ""]
+    out += ["```text", _formula_text(unrolled, precision).rstrip("\n"), "```", ""]
     leaves = unrolled.leaves
     parts = [f"{label}: " + ", ".join(f"`{_as_text(r)}`" for r in leaves[kind])
              for kind, label in (("inputs", "inputs"), ("states", "states left standing"),
@@ -84,6 +93,8 @@ def render_latex(unrolled: Unrolled, precision: int = 4) -> str:
     title = problem.title or f"Unrolled formula of {unrolled.ref}"
     out = [f"% {title}" + (f" ({problem.source})" if problem.source else ""),
            "% needs \\usepackage{amsmath}", "\\begin{align*}"]
+    if unrolled.cell.inputs_by_name:
+        out.insert(1, "% " + inputs_by_name_line(unrolled.cell.inputs_by_name))
     body = [rows[-1]]
     if unrolled.lets:
         body.append("\\intertext{where}\n" + rows[0])
@@ -100,6 +111,8 @@ def unroll_document(unrolled: Unrolled) -> dict:
     if unrolled.lets:
         document["let"] = [{"ref": d.ref, "formula": printer.doprint(d.formula)}
                            for d in unrolled.lets]
+    if unrolled.cell.inputs_by_name:
+        document[INPUTS_BY_NAME_KEY] = list(unrolled.cell.inputs_by_name)
     return document
 
 

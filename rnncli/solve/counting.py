@@ -58,6 +58,7 @@ class ParamCount:
     subtotals: tuple            # Subtotal, when there is more than one group
     total: int                  # trainable parameters
     fixed: int                  # parameters that are not trained (`fixed:`)
+    inputs_by_name: tuple = ()  # inputs taken by their name alone (x, x1, x_t; no `inputs:`)
 
     @property
     def all(self) -> int:
@@ -83,7 +84,7 @@ def count_parameters(problem: Problem) -> ParamCount:
     readout = _readout_params(problem, network)
     rows = []
     for unit in network.units:
-        values = _label_values(unit.cell)
+        values = {**_scalar_sizes(problem, unit.cell), **_label_values(unit.cell)}
         for name in unit.cell.params:
             group = unit.group
             if not network.stacked and readout:
@@ -93,7 +94,7 @@ def count_parameters(problem: Problem) -> ParamCount:
     total = sum(r.count for r in rows if r.trainable)
     fixed = sum(r.count for r in rows if not r.trainable)
     return ParamCount(problem, _describe(problem, network), _sizes(problem, network),
-                      tuple(rows), subtotals, total, fixed)
+                      tuple(rows), subtotals, total, fixed, network.base.inputs_by_name)
 
 
 def _row(problem: Problem, unit: Unit, name: str, values: dict, group: str) -> ParamRow:
@@ -151,6 +152,18 @@ def _label_values(cell) -> dict:
             if root.label and "+" not in root.label and root.value is not None:
                 values.setdefault(root.label, root.value)
     return values
+
+
+def _scalar_sizes(problem: Problem, cell) -> dict:
+    """Returns letter -> 1 for a scalar input, hidden state or read-out (I = 1 for a number x).
+
+    A concatenation [h, x] with a number x is H+I wide, as with `sizes: {input: 1}`,
+    so both give the same formula H·(H+I).
+    """
+    from rnncli.cells.shape_inference import ALIAS_LABELS, size_targets
+
+    return {ALIAS_LABELS[alias]: 1 for alias, name in size_targets(problem, cell).items()
+            if cell.shapes.get(name) == ()}
 
 
 def _role(cell, name: str) -> str:
@@ -225,6 +238,13 @@ def _sizes(problem: Problem, network: Network) -> tuple:
     from rnncli.cells.shape_inference import ALIAS_LABELS, size_targets
 
     values = _label_values(network.base)
+    # A scalar's letter is a size of the formulas only where a concatenation uses it.
+    used = {part for dims in network.base.dims.values() for dim in dims or ()
+            if dim.root().label and "+" in dim.root().label
+            for part in dim.root().label.split("+")}
+    for label, value in _scalar_sizes(problem, network.base).items():
+        if label in used:
+            values.setdefault(label, value)
     order = {"I": 0, "H": 1, "O": 2}
     sizes = sorted(values.items(), key=lambda item: (order.get(item[0], 3), item[0]))
     named = {ALIAS_LABELS[alias]: name

@@ -44,6 +44,7 @@ class Graph:
     steps: tuple        # the steps drawn, unfolded; () folded
     nodes: tuple        # GraphNode: inputs, then quantities in evaluation order (per step)
     edges: tuple        # GraphEdge, by target, each target's sources in reading order
+    inputs_by_name: tuple = ()   # inputs taken by their name alone (x, x1, x_t; no `inputs:`)
 
 
 def build_graph(problem: Problem, unfold: int | None = None, *, params: bool = False,
@@ -110,7 +111,7 @@ def _folded(problem: Problem, cell: Cell, reads: dict) -> Graph:
     nodes += [GraphNode(q, q, None, "quantity") for q in cell.quantities]
     edges = [GraphEdge(source, target, lag, labels)
              for target in cell.quantities for source, lag, labels in reads[target]]
-    return Graph(problem.title, False, (), tuple(nodes), tuple(edges))
+    return Graph(problem.title, False, (), tuple(nodes), tuple(edges), cell.inputs_by_name)
 
 
 def _unfolded(problem: Problem, cell: Cell, reads: dict, count: int) -> Graph:
@@ -129,7 +130,8 @@ def _unfolded(problem: Problem, cell: Cell, reads: dict, count: int) -> Graph:
                     initial[ref] = GraphNode(ref, source, at, "initial")
                 edges.append(GraphEdge(ref, f"{target}[{t}]", 0, labels))
     ordered = sorted(initial.values(), key=lambda n: (n.step, _order(cell, n.name)))
-    return Graph(problem.title, True, steps, tuple(ordered + nodes), tuple(edges))
+    return Graph(problem.title, True, steps, tuple(ordered + nodes), tuple(edges),
+                 cell.inputs_by_name)
 
 
 def _order(cell: Cell, name: str) -> int:

@@ -43,7 +43,8 @@ def parse_reference(text) -> Reference:
         return Reference(kind, name)
     match = _STEP_REF.match(text)
     if not match:
-        raise ProblemError(f"`{_clip(text)}` is not a quantity reference (like h[2], h, params.total)")
+        raise ProblemError(f"`{_clip(text)}` is not a quantity reference (like h[2], h, params.total)"
+                           f"{printed_notation_hint(text)}")
     name, step = match.groups()
     if step is not None and len(step.lstrip("-").lstrip("0")) > MAX_STEP_DIGITS:
         raise ProblemError(f"`{name}[...]`: the step index has {len(step.lstrip('-'))} digits; "
@@ -56,17 +57,84 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# How the working is printed, read back: h(1) (text), h^{(1)} and {h_{1}}^{(2)} (LaTeX),
+# h_{1} and h₁ (a step as a subscript, as sheets write h_t).
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₋", "0123456789-")
+_PRINTED_STEP = [
+    re.compile(r"^([A-Za-z][A-Za-z0-9_]*)\s*\(\s*(-?\d+)\s*\)$"),                  # h(1)
+    re.compile(r"^\{?([A-Za-z\\][A-Za-z0-9_{}\\]*?)\}?\s*\^\s*\{?\s*\(?\s*(-?\d+)\s*\)?\s*\}?$"),  # h^{(1)}
+    re.compile(r"^([A-Za-z][A-Za-z0-9]*)_\{\s*(-?\d+)\s*\}$"),                       # h_{1}
+    re.compile(r"^([A-Za-z][A-Za-z0-9_]*?)(-?\d+)$"),                                 # h₁
+]
+
+
+def printed_notation_hint(text: str) -> str:
+    """Returns ` (did you mean `h[1]`? ...)` for a reference written as rnncli prints it, or ''."""
+    from rnncli.language.functions import FUNCTIONS
+
+    if len(text) > 100:
+        return ""           # junk, not notation: no hint quotes it back
+    plain = text.strip().replace("−", "-")
+    head = re.split(r"[\s(]", plain, maxsplit=1)[0]
+    for function in FUNCTIONS.values():
+        printed = head == function.text and function.text != function.name   # σ, ReLU, hard_σ
+        called = head in (function.text, function.name) and head != plain     # tanh(0.3)
+        if printed or called:
+            return (f"; `{function.text}` is the function `{function.name}` as the working "
+                    "prints it: a reference names the quantity it computes, as in f[1]")
+    every = re.match(r"^([A-Za-z][A-Za-z0-9_]*)\s*(?:\(\s*t\s*\)|_\{?t\}?|\^\{?\(t\)\}?)$", plain)
+    if every:
+        return (f" (did you mean `{every.group(1)}`, every step, or `{every.group(1)}[1]`, "
+                "one step?)")
+    subscript = plain.translate(_SUBSCRIPT_DIGITS)
+    for number, pattern in enumerate(_PRINTED_STEP):
+        if number == 3 and subscript == plain:
+            continue            # h1 is a name; only h₁ is a step written as a subscript
+        match = pattern.match(subscript)
+        if match:
+            name, step = match.groups()
+            name = _latex_name_back(name)
+            if name.isidentifier():
+                return (f" (did you mean `{name}[{step}]`? `{text.strip()}` is how the working "
+                        "prints it)")
+    return ""
+
+
+def _latex_name_back(name: str) -> str:
+    """Returns the equation-language name of a LaTeX name: W_{xh} -> W_xh, h_{1} -> h1, \\sigma -> sigma."""
+    name += "}" * (name.count("{") - name.count("}"))   # the pattern's lazy match ends early
+    name = re.sub(r"\\(tilde|hat|bar)\{([A-Za-z]+)\}", r"\2_\1", name)    # \tilde{c} -> c_tilde
+    name = name.replace("\\mathrm", "").replace("\\_", "_").lstrip("\\")
+    digits = re.match(r"^\{?([A-Za-z]+)\}?_\{(\d+)\}$", name)
+    if digits:
+        return digits.group(1) + digits.group(2)
+    return name.replace("{", "").replace("}", "")
+
+
+def step_name_hint(name: str, known) -> str:
+    """Returns ` (did you mean `h[1]`?)` for `h_1` or `h1` when h is known and they are not, or ''."""
+    every = re.match(r"^([A-Za-z][A-Za-z0-9_]*?)_t$", name)
+    if every and every.group(1) in known and name not in known:
+        return f" (did you mean `{every.group(1)}`, every step?)"
+    match = re.match(r"^([A-Za-z][A-Za-z0-9_]*?)_?(\d{1,9})$", name)   # never int() of 4,300 digits
+    if match and match.group(1) in known and name not in known:
+        return (f" (did you mean `{match.group(1)}[{int(match.group(2))}]`? a step is written "
+                "in brackets)")
+    return ""
+
+
 class Solution:
     """Everything rnncli computes for one problem, computed once, on demand."""
 
-    def __init__(self, problem):
+    def __init__(self, problem, cell=None):
         self.problem = problem
+        self.cell = cell            # a Cell built before, for problems that differ only in numbers
 
     @cached_property
     def trace(self):
         from rnncli.solve.trace import run_trace
 
-        return run_trace(self.problem)
+        return run_trace(self.problem, self.cell)
 
     @cached_property
     def counts(self):
@@ -97,8 +165,10 @@ class Solution:
         cell = self.trace.cell
         known = list(cell.quantities) + list(cell.inputs)
         if ref.name not in known:
+            hint = (step_name_hint(ref.name, known) if ref.step is None else "") \
+                or did_you_mean(ref.name, known)
             raise ProblemError(f"`{ref}`: no quantity `{ref.name}` in this problem"
-                               f"{did_you_mean(ref.name, known)}; it has {', '.join(known)}")
+                               f"{hint}; it has {', '.join(known)}")
         if ref.step is not None and ref.step not in self.steps():
             steps = self.steps()
             raise ProblemError(f"`{ref}`: step {ref.step} is outside the steps "
