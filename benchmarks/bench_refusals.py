@@ -112,7 +112,7 @@ def write_batch(directory: Path) -> tuple[list[str], list[str]]:
         shutil.copy(ROOT / "tests" / "hostile" / "answers" / name, directory / name)
         hostile.append(str(directory / name))
     generated = make_corpus.generated_answers()
-    for name in ("junk-answers-80k.yaml", "over-size-limit.yaml", "value-matrix-big.yaml",
+    for name in ("junk-answers-40k.yaml", "over-size-limit.yaml", "value-matrix-big.yaml",
                  "sequence-huge.yaml"):
         make_corpus.write(directory, {name: generated[name]})
         hostile.append(str(directory / name))

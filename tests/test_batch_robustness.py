@@ -39,7 +39,7 @@ STORED_HOSTILE = ["key-4301-digits.yaml", "key-escape.yaml", "alias-bomb.yaml", 
                   "python-tag.yaml", "nul-byte.yaml", "invalid-utf8.yaml", "utf16.yaml",
                   "control-character.yaml", "answers-list.yaml", "unknown-key.yaml", "empty.yaml",
                   "student-escape.yaml", "value-4301-digits.yaml"]
-GENERATED_HOSTILE = ["junk-answers-80k.yaml", "over-size-limit.yaml"]
+GENERATED_HOSTILE = ["junk-answers-40k.yaml", "over-size-limit.yaml"]
 SPECIAL_HOSTILE = ["fifo.yaml", "a-directory.yaml", "missing.yaml", "crash.yaml"]
 
 
@@ -118,7 +118,7 @@ def test_a_batch_with_20_hostile_files_grades_the_other_180_as_alone(batch, cras
     assert "Traceback" in debug.getvalue() and "an unforeseen bug" in debug.getvalue()
     assert "no problem has that many steps" in " ".join(
         i.feedback for r in report.results if r.file.endswith("key-4301-digits.yaml") for i in r.items)
-    assert "at most 1,000 answers" in errors["junk-answers-80k.yaml"]
+    assert "at most 1,000 answers" in errors["junk-answers-40k.yaml"]
     assert "named pipe" in errors["fifo.yaml"]
 
     # The gradebook has every row, in order, and the hostile ones are scored 0.

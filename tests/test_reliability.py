@@ -95,11 +95,11 @@ def test_steps_past_the_limit_are_refused_at_load():
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
     big = tmp_path / "big.yaml"
-    big.write_bytes(b"cell: lstm\n" + b"#" * (1024 * 1024))
+    big.write_bytes(b"cell: lstm\n" + b"#" * (512 * 1024))
     opened = []
     monkeypatch.setattr(os, "open", lambda *a, **k: opened.append(a) or 1 / 0)
     error = error_of(load_yaml, str(big))
-    assert str(error) == f"{big}: file is larger than 1 MiB" and not opened
+    assert str(error) == f"{big}: file is larger than 512 KiB" and not opened
 
 
 # ---- 3. answers files are bounded ------------------------------------------------------------------

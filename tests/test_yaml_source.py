@@ -133,9 +133,9 @@ def test_file_size_is_limited(tmp_path):
     with big.open("wb") as handle:
         handle.write(b"title: x\n")
         handle.write(b"#" * MAX_BYTES)
-    with pytest.raises(InputFileError, match="larger than 1 MiB"):
+    with pytest.raises(InputFileError, match="larger than 512 KiB"):
         load_yaml(str(big))
-    with pytest.raises(InputFileError, match="larger than 1 MiB"):
+    with pytest.raises(InputFileError, match="larger than 512 KiB"):
         parse_yaml("a: 1\n" + " " * MAX_BYTES)
 
 

@@ -282,7 +282,7 @@ def generated_answers() -> dict:
         "value-matrix-big.yaml": answers("  h[1]: [" + ", ".join(
             ["[" + ", ".join(["1"] * 300) + "]"] * 300) + "]\n"),
         "sequence-huge.yaml": answers("  h: [" + ", ".join(["0.1"] * 50_000) + "]\n"),
-        "junk-answers-80k.yaml": answers("".join(f"  j{i}: 1\n" for i in range(80_000))),
+        "junk-answers-40k.yaml": answers("".join(f"  j{i}: 1\n" for i in range(40_000))),
         "junk-answers-over-size.yaml": answers("".join(f"  j{i}: 1\n" for i in range(150_000))),
         "over-size-limit.yaml": answers("  h[1]: 0\n") + "#" * MAX_BYTES,
     }
