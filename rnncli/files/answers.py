@@ -193,6 +193,13 @@ def check_value(item, raw, file: str):
     ref = str(item.ref)
     if raw is None:
         return None, f"`{ref}` is left blank", None
+    if isinstance(raw, list) and not item.is_count:
+        # More rows than the answer has: invalid from the length alone, before a junk list
+        # of 90,000 entries is read entry by entry.
+        rows = item.expected.shape[0] if item.expected.ndim else 1
+        if len(raw) > rows:
+            return None, (f"`{ref}` must be {_shape_text(item.expected.shape)}, not a list of "
+                          f"{len(raw):,} entries"), None
     written = raw
     raw, quoted, problem = _unquoted(raw, ref, item.is_count)
     if problem:
