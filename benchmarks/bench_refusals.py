@@ -176,14 +176,20 @@ def main() -> None:
                              "mb": max(r["mb"] for r in runs), "error": runs[0]["stderr"]})
         slowest = max(refusals, key=lambda r: r["seconds"])
         largest = max(refusals, key=lambda r: r["mb"])
+        worst_ratio = max(refusals, key=lambda r: r["ratio"])
         results["refusals"] = {"files": len(refusals), "anchor_s": statistics.median(anchors),
                                "slowest": slowest, "largest_memory": largest,
+                               "worst_ratio": worst_ratio,
+                               "median_ratio": statistics.median(r["ratio"] for r in refusals),
+                               "all": refusals,
                                "over_1s": [r["file"] for r in refusals if r["seconds"] >= 1],
                                "over_200mb": [r["file"] for r in refusals if r["mb"] >= 200]}
         print(f"anchor `rnncli check {PROBLEM.name}`: {results['refusals']['anchor_s']:.2f} s")
         print(f"{len(refusals)} refused files; slowest {slowest['file']} {slowest['seconds']:.2f} s "
               f"({slowest['ratio']:.2f}x the anchor), largest {largest['file']} {largest['mb']:.0f} MB")
-        print(f"  over 1 s: {results['refusals']['over_1s']}; over 200 MB: "
+        print(f"  worst ratio to the paired anchor: {worst_ratio['file']} {worst_ratio['ratio']:.2f}x; "
+              f"median ratio {results['refusals']['median_ratio']:.2f}x")
+        print(f"  over 1 s: {len(results['refusals']['over_1s'])} files; over 200 MB: "
               f"{results['refusals']['over_200mb']}")
 
         # 3: the largest accepted problems.
