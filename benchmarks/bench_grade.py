@@ -3,7 +3,7 @@
     python benchmarks/bench_grade.py              # 1,000 answers files, 5 runs
     python benchmarks/bench_grade.py --files 200 --runs 1
 
-Target (issue 6): 1,000 answers files for the seed 002 problem
+Target (issue 6): 1,000 answers files for the shipped LSTM problem
 (problems/lstm-goodfellow-forward.yaml, 9 asked values) graded in one process
 in at most 3 s on the two-core development machine.
 

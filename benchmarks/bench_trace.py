@@ -4,7 +4,7 @@
     python benchmarks/bench_trace.py --quick    # fewer runs, 300 steps: a smoke run
 
 1. `rnncli --help` imports neither numpy nor rich (checked with -X importtime).
-2. `rnncli trace` of a seed-sized problem costs at most 1.5x the bare
+2. `rnncli trace` of an exercise-sized problem costs at most 1.5x the bare
    `python -c "import numpy, yaml, click, rich.console, rich.table"`
    (median wall time of paired runs: each round runs both, in alternating order).
 3. `rnncli trace --format json` of 1,000 steps of a 64-unit LSTM with 16
@@ -119,7 +119,7 @@ def main() -> None:
     seed_trace, imports = paired(rnncli + ["trace", str(SEED_PROBLEM)], IMPORTS_ONLY, rounds)
     results["seed_trace_s"], results["imports_only_s"] = seed_trace, imports
     results["seed_trace_ratio"] = seed_trace / imports
-    print(f"2. trace of the seed-002 problem: {seed_trace * 1000:.0f} ms median; bare imports "
+    print(f"2. trace of problems/lstm-goodfellow-forward.yaml: {seed_trace * 1000:.0f} ms median; bare imports "
           f"{imports * 1000:.0f} ms; ratio {seed_trace / imports:.2f} (target <= 1.5)")
 
     with tempfile.TemporaryDirectory() as tmp:

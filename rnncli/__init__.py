@@ -17,3 +17,13 @@ This module stays import-light so that `rnncli --help` never loads numpy or rich
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # `rnncli.solve(...)`: the solve package is callable (rnncli/solve/__init__.py) and is
+    # imported only when first used, so `import rnncli` stays free of numpy.
+    if name == "solve":
+        import importlib
+
+        return importlib.import_module("rnncli.solve")
+    raise AttributeError(f"module 'rnncli' has no attribute {name!r}")

@@ -95,7 +95,8 @@ def _problem_jobs(path: Path, out: Path) -> list:
     if not big:   # the big files go through the reading commands; the rest through all
         jobs += [["trace", p, "--format", "json"], ["lstm-trace", p, "--format", "markdown"],
                  ["trace", p, "--format", "latex"], ["unroll", p, "--to", "2"],
-                 ["graph", p, "--unfold", "2", "--format", "dot"], ["count-params", p]]
+                 ["graph", p, "--unfold", "2", "--format", "dot"], ["count-params", p],
+                 ["solve", p, "--format", "markdown"]]
     return jobs
 
 

@@ -121,6 +121,48 @@ def test_nesting_depth_is_limited():
     fails("a: " + "{b: " * 100 + "1" + "}" * 100 + "\n", "nested deeper")
 
 
+class _StrictFastLoader:
+    """Stands in for a fast parser that refuses deep nesting itself, in its own words,
+    while reading far ahead (as PyYAML 6.0.4's libyaml does at 1000 levels)."""
+
+    @staticmethod
+    def make(limit):
+        import yaml
+
+        class Strict(yaml.SafeLoader):
+            def fetch_flow_collection_start(self, token_class):
+                if self.flow_level >= limit:
+                    raise yaml.scanner.ScannerError(None, None, "zz refused", self.get_mark())
+                super().fetch_flow_collection_start(token_class)
+
+            def add_indent(self, column):
+                if len(self.indents) >= limit:
+                    raise yaml.scanner.ScannerError(None, None, "zz refused", self.get_mark())
+                return super().add_indent(column)
+
+        return Strict
+
+
+@pytest.mark.parametrize("limit", [MAX_DEPTH + 1, MAX_DEPTH + 8, 1000])
+def test_the_depth_limit_holds_whatever_the_yaml_library_refuses_first(monkeypatch, limit):
+    """rnncli's message and line, never the library's, whatever its own limit and wording."""
+    import yaml
+
+    monkeypatch.setattr(yaml, "CSafeLoader", _StrictFastLoader.make(limit), raising=False)
+    deep = limit + 5
+    flow = "a: 1\nb: " + "[" * deep + "]" * deep + "\n"
+    error = fails(flow, f"nested deeper than {MAX_DEPTH} levels", line=2)
+    assert "zz" not in str(error)
+    block = "a: 1\n" + "".join(" " * i + f"k{i}:\n" for i in range(deep)) + " " * deep + "v\n"
+    error = fails(block, f"nested deeper than {MAX_DEPTH} levels", line=MAX_DEPTH + 2)
+    assert "zz" not in str(error)
+    compact = "a: 1\nb:\n" + "- " * deep + "x\n"
+    fails(compact, f"nested deeper than {MAX_DEPTH} levels", line=3)
+    # Within our limit the file still reads, through the fast parser.
+    ok = "a: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n"
+    assert parse_yaml(ok).data["a"] is not None
+
+
 def test_value_count_is_limited():
     assert MAX_VALUES == 1_000_000
     row = "[" + ", ".join(["1"] * 1000) + "]"
@@ -203,3 +245,11 @@ def test_integers_beyond_python_s_digit_limit_do_not_crash(text):
 
 def test_long_integers_below_the_cut_stay_exact():
     assert resolve_scalar("1" * 999, plain=True) == int("1" * 999)
+
+
+def test_the_hint_for_brackets_in_a_flow_list_is_read_from_the_text():
+    """The hint comes from the text of the failing lines, not from the YAML library's words."""
+    error = fails("cell: rnn\nask: [h[1], y[2]]\n", "quote text with brackets", line=2)
+    assert error.line == 2
+    error = fails("cell: rnn\nask: [1, 2\n", "not valid YAML")
+    assert "quote text" not in str(error)

@@ -71,7 +71,13 @@ def _equations(problem: Problem, spec: CellSpec | None) -> list:
             if spec.readout is None:
                 raise ProblemError(f"cell `{spec.cell}` has no read-out for `output`",
                                    file=problem.file, line=problem.line("output"))
-            text = READOUT_WRAP[problem.output].format(spec.readout)
+            named = spec.readout_name if problem.output != "linear" else None
+            if named:
+                # The source names the pre-activation (the book's o = c + V h, y = softmax(o)):
+                # a quantity of its own, a value a student writes down.
+                merged[named] = _parse(problem, named, spec.readout, builtin=True,
+                                       dropped=dropped)
+            text = READOUT_WRAP[problem.output].format(named or spec.readout)
             merged["y"] = _parse(problem, "y", text, builtin=True, dropped=dropped)
     elif problem.output != "none":
         raise ProblemError("`output` adds a built-in cell's read-out; with custom equations, "

@@ -1,4 +1,4 @@
-"""The built-in cells: equation files shipped in `rnncli/cells/<cell>/<convention>.yaml`.
+"""The built-in cells: equation files shipped in `rnncli/cells/data/<cell>/<convention>.yaml`.
 
 A cell is data in the same equation language users write; this module only
 finds and reads those files. Adding a convention is adding a file.
@@ -11,7 +11,8 @@ from pathlib import Path
 
 from rnncli.errors import ProblemError, did_you_mean
 
-SPEC_KEYS = ("summary", "source", "input", "hidden", "equations", "readout", "roles", "biases")
+SPEC_KEYS = ("summary", "source", "input", "hidden", "equations", "readout", "readout_name",
+             "roles", "biases")
 LSTM_FAMILY = ("lstm", "lstm-peephole", "lstm-coupled")
 
 
@@ -28,6 +29,7 @@ class CellSpec:
     roles: dict              # parameter -> what it does
     biases: tuple            # what `bias: false` removes
     path: str
+    readout_name: str | None = None   # the source's name of that pre-activation (o)
 
 
 def _root() -> Path:
@@ -71,7 +73,8 @@ def load_cell_spec(cell: str, convention: str = "standard") -> CellSpec:
                     source=data["source"], input=data["input"], hidden=data["hidden"],
                     equations=dict(data["equations"]), readout=data.get("readout"),
                     roles=dict(data.get("roles", {})), biases=tuple(data.get("biases", ())),
-                    path=f"rnncli/cells/{cell}/{convention}.yaml")
+                    path=f"rnncli/cells/{cell}/{convention}.yaml",
+                    readout_name=data.get("readout_name"))
 
 
 @lru_cache(maxsize=None)

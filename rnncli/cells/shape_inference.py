@@ -1,4 +1,4 @@
-"""Seeds shape inference from a problem's numbers and sizes, and checks the result."""
+"""Starts shape inference from a problem's numbers and sizes, and checks the result."""
 from __future__ import annotations
 
 import dataclasses
@@ -110,7 +110,7 @@ def _seeded_slots(problem: Problem, cell: Cell, skip=frozenset()) -> tuple[dict,
     known_names = set(cell.quantities) | set(cell.inputs) | set(cell.params)
     targets = size_targets(problem, cell)
 
-    def seed(name: str, slot: Slot, path: tuple, what: str) -> None:
+    def given(name: str, slot: Slot, path: tuple, what: str) -> None:
         current = slots.setdefault(name, Slot())
         try:
             unify(current, slot)
@@ -133,15 +133,15 @@ def _seeded_slots(problem: Problem, cell: Cell, skip=frozenset()) -> tuple[dict,
                                f"the cell{did_you_mean(name, known_names | set(targets))}",
                                file=problem.file, line=problem.line("sizes", name))
         label = labels.get(target, f"n_{target}")
-        seed(target, Slot((Dim(size, label),)), ("sizes", name), f"`sizes.{name}`")
+        given(target, Slot((Dim(size, label),)), ("sizes", name), f"`sizes.{name}`")
     for name, value in problem.params.items():
         if name not in skip:
-            seed(name, slot_of_shape(value.shape), ("params", name), f"`params.{name}`")
+            given(name, slot_of_shape(value.shape), ("params", name), f"`params.{name}`")
     for name, steps in problem.inputs.items():
-        seed(name, slot_of_shape(steps[0].shape, labels.get(name)), ("inputs", name),
+        given(name, slot_of_shape(steps[0].shape, labels.get(name)), ("inputs", name),
              f"`inputs.{name}`")
     for name, value in problem.initial.items():
-        seed(name, slot_of_shape(value.shape, labels.get(name)), ("initial", name),
+        given(name, slot_of_shape(value.shape, labels.get(name)), ("initial", name),
              f"`initial.{name}`")
     return slots, labels
 

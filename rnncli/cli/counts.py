@@ -22,7 +22,7 @@ from rnncli.cli.app import cli, emit, format_option
               help="Also say what unrolling over N steps does to the count (repeatable).")
 @click.option("--compare", metavar="C1,C2,...",
               help="Cells side by side for the same sizes: cell[:convention][@hidden].")
-@format_option(("text", "json", "markdown"))
+@format_option(("text", "json", "markdown", "latex"))
 def count_params(problem, compare, steps, output_format, **options):
     """Parameter table: every parameter's role, shape, formula and count, and the total.
 
@@ -53,6 +53,10 @@ def count_params(problem, compare, steps, output_format, **options):
         from rnncli.render.counts import render_compare_markdown, render_markdown
 
         emit((render_compare_markdown if is_comparison else render_markdown)(result, unrolled))
+    elif output_format == "latex":
+        from rnncli.render.counts_latex import render_compare_latex, render_latex
+
+        emit((render_compare_latex if is_comparison else render_latex)(result, unrolled))
     else:
         from rnncli.render.counts_text import render_compare_text, render_count_text
         from rnncli.render.text import make_console

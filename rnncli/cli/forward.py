@@ -6,10 +6,12 @@ import sys
 import click
 
 from rnncli.cli.app import FORMATS, cli, emit, format_option, precision_option
+from rnncli.cli.plotting import plot_options, show_plots
 from rnncli.errors import RnncliError, one_line
 
 
-def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool) -> None:
+def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
+                plots: tuple = (None, None, False)) -> None:
     from rnncli.files.problem import load_problem
     from rnncli.solve.trace import run_trace
 
@@ -17,6 +19,8 @@ def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool) 
     if lstm_only:
         _require_lstm(problem)
     trace = run_trace(problem)
+    if show_plots(trace, *plots):
+        return
     if output_format == "json":
         from rnncli.render.json_document import dumps, trace_document
 
@@ -50,28 +54,33 @@ def _require_lstm(problem) -> None:
 @click.argument("problem", type=str)
 @format_option(FORMATS)
 @precision_option
-def trace(problem, output_format, precision):
+@plot_options
+def trace(problem, output_format, precision, plot_file, plot_quantities, chart):
     """Step-by-step forward pass of any cell: every equation, with the numbers substituted.
 
     \b
-    Example:
-      rnncli trace problems/gru-seed003.yaml --format markdown
+    Examples:
+      rnncli trace problems/gru-olah-forward.yaml --format markdown
+      rnncli trace problems/lstm-goodfellow-forward.yaml --chart --plot-quantities s,h,y
     """
-    _show_trace(problem, output_format, precision, lstm_only=False)
+    _show_trace(problem, output_format, precision, lstm_only=False,
+                plots=(plot_file, plot_quantities, chart))
 
 
 @cli.command("lstm-trace")
 @click.argument("problem", type=str)
 @format_option(FORMATS)
 @precision_option
-def lstm_trace(problem, output_format, precision):
+@plot_options
+def lstm_trace(problem, output_format, precision, plot_file, plot_quantities, chart):
     """Step-by-step forward pass of an LSTM (a built-in cell must be an LSTM variant).
 
     \b
     Example:
       rnncli lstm-trace problems/lstm-goodfellow-forward.yaml --precision 6
     """
-    _show_trace(problem, output_format, precision, lstm_only=True)
+    _show_trace(problem, output_format, precision, lstm_only=True,
+                plots=(plot_file, plot_quantities, chart))
 
 
 @cli.command()
@@ -86,6 +95,7 @@ def check(problems):
     Example:
       rnncli check problems/*.yaml
     """
+    from rnncli.files.yaml_source import STDIN_NAME
     from rnncli.grading.checking import check_problem_file
 
     failed = False
@@ -96,7 +106,7 @@ def check(problems):
             failed = True
             click.echo(f"Error: {exc}", err=True)
         else:
-            click.echo(f"ok {one_line(path)}")
+            click.echo(f"ok {STDIN_NAME if path == '-' else one_line(path)}")
     if failed:
         sys.exit(2)
 
@@ -104,7 +114,7 @@ def check(problems):
 @cli.command()
 @click.argument("name", required=False)
 @click.option("--convention", help="Show one convention of the cell (default: all of them).")
-@format_option(("text", "json", "markdown"))
+@format_option(FORMATS)
 def cells(name, convention, output_format):
     """List the built-in cells, or show one cell's equations and parameters.
 
@@ -113,9 +123,16 @@ def cells(name, convention, output_format):
       rnncli cells
       rnncli cells gru --convention pytorch
     """
-    from rnncli.cells.catalog import describe_cells, render_cells
+    from rnncli.cells.catalog import describe_cells
+    from rnncli.render.cells import render_cells
 
-    emit(render_cells(describe_cells(name, convention), output_format))
+    described = describe_cells(name, convention)
+    if output_format == "latex":
+        from rnncli.render.cells_latex import render_cells_latex
+
+        emit(render_cells_latex(described))
+    else:
+        emit(render_cells(described, output_format))
 
 
 @cli.command()
@@ -155,8 +172,8 @@ def unroll(problem, to, quantity, depth, use_let, output_format):
 @click.option("--params", "show_params", is_flag=True,
               help="Label each edge with the parameters that multiply its source (U, V, W).")
 @click.option("--format", "output_format", type=click.Choice(("text", "dot", "mermaid", "json")),
-              default="text", show_default=True, help="Output: terminal text, Graphviz DOT, "
-              "Mermaid, JSON.")
+              default=None, help="Output: terminal text (the default), Graphviz DOT, Mermaid, "
+              "JSON. Not with --render, which takes the format from FILE's extension.")
 @click.option("--render", metavar="FILE", type=click.Path(dir_okay=False),
               help="Lay the graph out with Graphviz's dot into FILE.svg, .png or .pdf.")
 def graph(problem, unfold, show_params, output_format, render):
@@ -175,9 +192,12 @@ def graph(problem, unfold, show_params, output_format, render):
     from rnncli.files.problem import load_problem
     from rnncli.render.graph import render_dot, render_file, render_graph
 
+    if render and output_format is not None:
+        raise click.UsageError("--render takes the format from FILE's extension (.svg, .png, "
+                               ".pdf); leave out --format, or write --format without --render")
     built = build_graph(load_problem(problem), unfold, params=show_params)
     if render:
         size = render_file(render_dot(built), render)
         click.echo(f"wrote {render} ({size} bytes)", err=True)
     else:
-        emit(render_graph(built, output_format))
+        emit(render_graph(built, output_format or "text"))

@@ -13,7 +13,7 @@ from rnncli.cli.app import cli, emit, format_option, precision_option
 @click.option("--problem", "problem_path", metavar="PROBLEM", type=str,
               help="Grade against this (the instructor's) problem; every answers file's "
                    "`problem:` key is ignored.")
-@format_option()
+@format_option(("text", "json", "markdown", "latex"))
 @precision_option
 @click.option("--csv", "csv_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Write a gradebook: one row per answers file (written atomically).")
@@ -32,14 +32,17 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
     Without --problem, each answers file is graded against its own `problem:`
     (self-check). Exit code: 0 full marks, 1 points lost, 2 an input could not
     be read (a broken answers file is reported, scored 0, and the batch goes on).
+    On Gradescope the files are /autograder/source/problem.yaml,
+    /autograder/submission/answers.yaml and /autograder/results/results.json.
 
     \b
     Examples:
       rnncli grade problems/answers/lstm-goodfellow-ada.yaml
-      rnncli grade --problem problems/lstm-goodfellow-forward.yaml submissions/*.yaml --csv grades.csv
-      rnncli grade --problem /autograder/source/problem.yaml /autograder/submission/answers.yaml \\
-          --gradescope /autograder/results/results.json
-      rnncli grade --problem problems/lstm-goodfellow-variants.yaml --variants 30 \
+      rnncli grade --problem problems/rnn-params.yaml problems/answers/rnn-params-*.yaml \\
+          --csv grades.csv
+      rnncli grade --problem problems/rnn-params.yaml problems/answers/rnn-params-bo.yaml \\
+          --gradescope results.json
+      rnncli grade --problem problems/lstm-goodfellow-variants.yaml --variants 30 \\
           problems/answers/variant-s1001.yaml
     """
     from rnncli.errors import UsageError
@@ -72,6 +75,10 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
 
         single = len(answers) == 1
         emit(dumps(grade_document(report.results[0]) if single else grades_document(report)))
+    elif output_format == "latex":
+        from rnncli.render.grade_latex import render_latex
+
+        emit(render_latex(report, precision))
     elif output_format == "markdown":
         from rnncli.render.grade import render_markdown
 

@@ -1,4 +1,4 @@
-"""Answers file (spec §6) -> `Answers`: who answered, and what they wrote for each reference.
+"""Answers file (docs/file-formats.md) -> `Answers`: who answered, and what they wrote for each reference.
 
 The file's structure is checked here (a broken structure makes the whole file
 unreadable, exit 2); each answered value is kept as written and checked later,

@@ -1,4 +1,4 @@
-"""YAML document -> validated `Problem` (spec §1), every mistake named with its line."""
+"""YAML document -> validated `Problem` (docs/problem-files.md), every mistake named with its line."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -244,7 +244,7 @@ def _inputs(doc, value):
 
 
 def parse_tolerance(doc, path, value) -> Tolerance:
-    """Returns the Tolerance of `{rel, abs}`, `{sigfig}` or `{decimals}` (spec §5)."""
+    """Returns the Tolerance of `{rel, abs}`, `{sigfig}` or `{decimals}` (docs/grading.md)."""
     spec = _mapping(doc, path, value)
     allowed = ("rel", "abs", "sigfig", "decimals")
     reject_unknown_keys(doc, path, spec, allowed, what="tolerance key")

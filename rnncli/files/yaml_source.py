@@ -26,6 +26,8 @@ MAX_DEPTH = 32
 MAX_VALUES = 1_000_000          # scalars and collections, counted after alias expansion
 MAX_SCALAR_CHARS = 10_000
 MAX_INT_CHARS = 1000
+RECHECK_CHARS = 64 * 1024      # how far into an invalid file our limits are checked again
+STDIN_NAME = "<stdin>"          # how every message and report names standard input (`-`)
 
 # YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -97,7 +99,7 @@ def read_text(path: str) -> tuple[str, str]:
     the size limit is refused before a byte of it is read.
     """
     if path == "-":
-        return decode(_read_stdin(), "<stdin>"), "<stdin>"
+        return decode(_read_stdin(), STDIN_NAME), STDIN_NAME
     name = str(path)
     try:
         info = os.stat(path)
@@ -142,12 +144,12 @@ def _read_stdin() -> bytes:
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
         raise InputFileError("standard input is closed; give a file name instead of -",
-                             file="<stdin>")
+                             file=STDIN_NAME)
     try:
         return stream.read(MAX_BYTES + 1)
     except (OSError, ValueError) as exc:    # `rnncli trace - <&-`: fd 0 is not open
         raise InputFileError(f"cannot read standard input ({_reason(exc)}); give a file "
-                             "name instead of -", file="<stdin>") from None
+                             "name instead of -", file=STDIN_NAME) from None
 
 
 _NOT_REGULAR = ((stat.S_ISDIR, "is a directory, not a YAML file"),
@@ -236,10 +238,12 @@ def parse_yaml(text: str, name: str = "<string>") -> Document:
                              "(a control character; write it escaped in a quoted string, or "
                              "delete it)", file=name, line=line) from None
     except yaml.YAMLError as exc:
+        if loader_class is not yaml.SafeLoader:
+            _recheck_before(text, name, exc)
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        if "did not find expected ','" in problem:
+        if _names_with_brackets_in_a_flow(text, exc):
             # The usual cause: `ask: [h[1], y[2]]`, where YAML reads the brackets itself.
             problem += ' (inside [...] or {...}, quote text with brackets: ["h[1]", "y[2]"])'
         raise InputFileError(f"not valid YAML: {problem}", file=name, line=line) from None
@@ -251,6 +255,52 @@ def parse_yaml(text: str, name: str = "<string>") -> Document:
         raise InputFileError("expected a YAML mapping (key: value lines) at the top level",
                              file=name, line=1)
     return Document(data, name, lines)
+
+
+_NAME_WITH_BRACKETS_IN_A_FLOW = re.compile(r"[\[{,]\s*[A-Za-z_][\w.]*\[")
+
+
+def _names_with_brackets_in_a_flow(text: str, error) -> bool:
+    """Returns whether the lines of a YAML error hold `[h[1], ...`: an unquoted reference
+    inside a flow collection. Read from the text, not from the library's wording."""
+    marks = [getattr(error, name, None) for name in ("context_mark", "problem_mark")]
+    found = [mark.line for mark in marks if mark is not None]
+    if not found:
+        return False
+    lines = text.splitlines()[min(found): max(found) + 1]
+    return any(_NAME_WITH_BRACKETS_IN_A_FLOW.search(line) for line in lines)
+
+
+def _recheck_before(text: str, name: str, error) -> None:
+    """Raises rnncli's own error if one of our limits is broken before `error`'s line.
+
+    libyaml reads far ahead and has limits of its own (PyYAML 6.0.4's refuses 1000
+    nested levels "while increasing flow level"), so it can fail before its events
+    ever reach our checks. Our limits must hold, with our messages, whatever the
+    installed version does: the pure-Python parser, which reads ahead no further
+    than the current line, walks the text again up to the failing line. Only
+    invalid files pay for it.
+    """
+    import yaml
+
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    last_line = mark.line if mark is not None else None
+    end = mark.index if mark is not None else len(text)
+    if end > RECHECK_CHARS:
+        # The pure-Python parser reads some 100 KB a second: far into a big file a re-read
+        # would make refusing it slow, so there the library's own error is reported.
+        return
+
+    def events_up_to_the_error():
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if last_line is not None and event.start_mark.line > last_line:
+                return
+            yield event
+
+    try:
+        _compose(events_up_to_the_error(), name)
+    except (yaml.YAMLError, RecursionError):
+        pass  # the original error is the one to report
 
 
 class _Frame:

@@ -74,7 +74,7 @@ class Diagnoser:
         """Returns the cell slips, then the rounding slips, in the order they are tried."""
         if self._slips is None:
             self._slips = cell_slips(self.cell, self.recomputer.problem.params) + [
-                Slip("rounding", f"rounded to {n} decimals too early", "",
+                Slip("rounding", f"rounded to {n} decimal{'s' if n != 1 else ''} too early", "",
                      _rounded_cell(self.cell, n), f"round:{n}", n) for n in ROUNDING_DECIMALS]
         return self._slips
 
@@ -201,7 +201,7 @@ class Diagnoser:
         if slip.round_to is not None:
             return Diagnosis("rounding", slip.label,
                              f"matches {name}[{t}] computed from intermediate values rounded to "
-                             f"{slip.round_to} decimal{'s' if slip.round_to > 1 else ''}: keep "
+                             f"{slip.round_to} decimal{'s' if slip.round_to != 1 else ''}: keep "
                              "more digits until the final answer")
         basis = " from your own earlier answers" if carried else ""
         return Diagnosis(slip.code, slip.label, f"matches {name}[{t}] computed{basis} with "

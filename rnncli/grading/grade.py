@@ -1,4 +1,4 @@
-"""Problem + Answers -> `StudentGrade`s and a `GradeReport` that owns the exit code (spec §8).
+"""Problem + Answers -> `StudentGrade`s and a `GradeReport` that owns the exit code.
 
 `Marking` is the instructor's side, computed once per problem: every asked
 item with its reference value, the follow-through and diagnosis machinery.
@@ -11,6 +11,8 @@ import copy
 import dataclasses
 import os
 from dataclasses import dataclass
+
+from rnncli.display import Displayable
 from functools import cached_property
 from typing import Any
 
@@ -23,6 +25,8 @@ from rnncli.files.problem import Problem, load_problem
 from rnncli.files.yaml_source import load_yaml
 from rnncli.grading.questions import DEFAULT_TOLERANCE, AskedItem, asked_items
 from rnncli.solve.references import Reference, Solution, parse_reference
+from rnncli.files.problem import problem_level
+from rnncli.solve.sheet_references import HAND_GRADED
 from rnncli.grading.tolerances import allowed, describe, failing_entries, number, within
 
 STATUSES = ("correct", "follow-through", "wrong", "missing", "invalid")
@@ -76,7 +80,7 @@ class StudentGrade:
 
 
 @dataclass(frozen=True)
-class GradeReport:
+class GradeReport(Displayable):
     problem: str | None          # the instructor's problem (--problem), None in self-check mode
     results: tuple               # StudentGrade, in the order the files were given
     variants: int | None = None  # grade --variants N: each file against its student's variant
@@ -110,7 +114,9 @@ class Marking:
     def __init__(self, problem: Problem, solution: Solution | None = None):
         self.problem = problem
         self.solution = solution or Solution(problem)
-        self.items = asked_items(problem, self.solution)
+        # Drawn answers (graph, plot) are on the solution sheet but graded by hand.
+        self.items = tuple(i for i in asked_items(problem, self.solution)
+                           if i.ref.kind not in HAND_GRADED)
         # Without `questions:`, every reference a student answers is graded (self-check).
         self.grades_answered = not self.items
         self.by_ref = {str(item.ref): item for item in self.items}
@@ -153,7 +159,9 @@ class Marking:
                 if problem is None and is_blank(raw):
                     continue              # blank is not answered: one status, `missing`
                 note = None
-                if problem is None:
+                if problem is None and item.ref.kind == "unroll":
+                    value = raw           # a formula: graded by evaluation (grading/formula_answers.py)
+                elif problem is None:
                     value, problem, note = check_value(item, raw, answers.file)
                 else:
                     value = None
@@ -191,10 +199,14 @@ class Marking:
             except RnncliError:
                 continue
             for single in singles:
-                if str(single) in items or self._names_nothing(single):
+                if (str(single) in items or single.kind in HAND_GRADED
+                        or self._names_nothing(single)):
                     continue
                 expected = self.solution.value(single)
                 count = self.solution.is_count(single)
+                if single.kind == "unroll":       # a formula: the Unrolled reference itself
+                    items[str(single)] = AskedItem(ANSWERED, single, 1.0, None, expected, None)
+                    continue
                 items[str(single)] = AskedItem(
                     ANSWERED, single, 1.0, None if count else tolerance,
                     int(expected) if count else np.array(expected, dtype=float), None)
@@ -206,7 +218,8 @@ class Marking:
                           if i.ref.kind == "quantity"}
         marking.questions = _question_totals(marking.items)
         marking.max_score = _tidy(sum(i.max_points for i in marking.items))
-        marking._recomputer = self.recomputer       # shared: its cache serves every student
+        # Shared: its cache serves every student (a symbolic problem has no trace to share).
+        marking._recomputer = self.recomputer if problem_level(self.problem) == "trace" else None
         marking._diagnoser = None
         return marking
 
@@ -283,6 +296,10 @@ class Marking:
         if problem is not None:
             return GradedItem(given=shown(raw), status="invalid", points=0.0, feedback=problem,
                               line=line, **base)
+        if item.ref.kind == "unroll":
+            from rnncli.grading.formula_answers import mark_formula
+
+            return mark_formula(GradedItem, item, raw, line, base)
         if note:
             marked = self._mark(item, (value, None, line, raw, None), student_values, ruled_out)
             return dataclasses.replace(marked, feedback=f"{marked.feedback}; {note}")

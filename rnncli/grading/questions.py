@@ -1,9 +1,9 @@
-"""Problem questions (spec §5) -> `AskedItem`s: one per single reference, with points, tolerance and answer.
+"""Problem questions (docs/grading.md) -> `AskedItem`s: one per single reference, with points, tolerance and answer.
 
 `ask: [s, h]` on a three-step problem becomes six items s[1..3], h[1..3];
 points spread evenly over them unless `points` maps references to points; a
-question's tolerance, else the problem's top-level one, else the spec's
-default applies to real values, and counts are always exact.
+question's tolerance, else the problem's top-level one, else the default
+(rel 0.01, abs 0.001) applies to real values, and counts are always exact.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from rnncli.errors import ProblemError, RnncliError
 from rnncli.files.problem import Problem, Question, Tolerance
-from rnncli.solve.references import Reference, Solution, parse_reference
+from rnncli.solve.references import SHEET_KINDS, Reference, Solution, parse_reference
 
 DEFAULT_TOLERANCE = Tolerance()
 
@@ -44,7 +44,7 @@ def asked_items(problem: Problem, solution: Solution | None = None) -> tuple:
                 _fail(problem, (index, "ask"), f"`{ref_text}` is asked twice (by question "
                       f"`{asked_by[ref_text]}` and question `{question.id}`)")
             asked_by[ref_text] = question.id
-            tolerance = None if solution.is_count(ref) else (
+            tolerance = None if solution.is_count(ref) or ref.kind in SHEET_KINDS else (
                 question.tolerance or problem.tolerance or DEFAULT_TOLERANCE)
             items.append(AskedItem(question.id, ref, points[ref_text], tolerance,
                                    _expected(problem, solution, ref, index), question.line))
@@ -125,4 +125,6 @@ def _expected(problem, solution: Solution, ref: Reference, index: int):
         raise
     if ref.kind == "params":
         return int(value)
+    if ref.kind in SHEET_KINDS:
+        return value        # an Unrolled formula, a Graph or a Chart
     return np.array(value, dtype=float)

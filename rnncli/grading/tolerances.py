@@ -1,6 +1,6 @@
 """Tolerance + expected value -> how far a given value may be, and whether it is close enough.
 
-Rules (spec §5, docs/grading.md):
+Rules (docs/grading.md):
 
 - `{rel: R, abs: A}`: |given - expected| <= A + R |expected| (numpy's allclose,
   PrairieLearn's relabs); scaled by the expected value only, so the student's

@@ -37,9 +37,12 @@ class Value:
     """A computed number, vector or matrix standing in for a sub-expression.
 
     Produced only when a printer shows the working with numbers substituted.
+    `given` marks a number of the problem file (a parameter, an input, an
+    initial state), which printers write as written, not rounded.
     """
 
     value: object
+    given: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,23 +69,6 @@ class Concat:
 
 
 Node = Union[Number, Name, Step, Value, Call, BinOp, Neg, Concat]
-
-# Binding strength, as in Python: higher binds tighter.
-PRECEDENCE = {"+": 10, "-": 10, "*": 20, "/": 20, "@": 20, "neg": 30, "**": 40, "atom": 100}
-
-
-def precedence(node: Node) -> int:
-    """Returns how tightly a node binds, for parenthesizing by printers."""
-    if isinstance(node, BinOp):
-        return PRECEDENCE[node.op]
-    if isinstance(node, Neg):
-        return PRECEDENCE["neg"]
-    if isinstance(node, Number) and node.value < 0:
-        return PRECEDENCE["neg"]
-    if isinstance(node, Value) and getattr(node.value, "ndim", 0) == 0 and node.value < 0:
-        return PRECEDENCE["neg"]
-    return PRECEDENCE["atom"]
-
 
 def children(node: Node) -> tuple:
     """Returns the direct sub-expressions of a node, in order."""

@@ -1,4 +1,4 @@
-"""Parameter counts -> JSON documents (spec §9) and Markdown; the lines both text forms share.
+"""Parameter counts -> JSON documents (docs/file-formats.md) and Markdown; the lines both text forms share.
 
 The terminal renderer (with rich) is render_counts_text; it takes its table
 from `table_rows` here, so text and Markdown always show the same things.
@@ -6,6 +6,7 @@ from `table_rows` here, so text and Markdown always show the same things.
 from __future__ import annotations
 
 from rnncli.render.headings import INPUTS_BY_NAME_KEY, inputs_by_name_line
+from rnncli.render.latex import math_text
 from rnncli.solve.counting import ParamCount
 
 COUNT_SCHEMA = "rnncli/params@1"
@@ -86,7 +87,7 @@ def steps_line(total: int, steps: int) -> str:
 
 
 def count_document(count: ParamCount, steps=()) -> dict:
-    """Returns the `rnncli/params@1` document (spec §9); `total` counts trainable parameters."""
+    """Returns the `rnncli/params@1` document; `total` counts trainable parameters."""
     problem = count.problem
     params = []
     for row in count.rows:
@@ -125,7 +126,9 @@ def render_markdown(count: ParamCount, steps=()) -> str:
     lines.append("|" + "|".join("---:" if h == "count" else "---" for h in header) + "|")
     for kind, cells in table_rows(count):
         if kind == "row":
-            cells = [f"`{cells[0]}`"] + [_markdown_cell(c) for c in cells[1:]]
+            # The formula is math, as every formula in rnncli's Markdown.
+            cells = ([f"`{cells[0]}`"] + [_markdown_cell(c) for c in cells[1:3]]
+                     + [f"${math_text(cells[3])}$"] + [_markdown_cell(c) for c in cells[4:]])
         else:
             cells = [f"*{c}*" if c else "" for c in cells]
         lines.append("| " + " | ".join(cells) + " |")

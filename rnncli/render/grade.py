@@ -1,4 +1,4 @@
-"""GradeReport -> JSON documents (spec §9), Markdown, and terminal text (rich, imported only there).
+"""GradeReport -> JSON documents (docs/file-formats.md), Markdown, and terminal text (rich, imported only there).
 
 One table per answers file (reference, expected, given, status, points,
 feedback) and a score line; for a batch, a class summary at the end.

@@ -64,7 +64,7 @@ def csv_text(report) -> str:
 
 
 def gradescope_results(result, precision: int = 4) -> dict:
-    """Returns a Gradescope autograder results.json document for one submission (grading.md §2.2)."""
+    """Returns a Gradescope autograder results.json document for one submission."""
     if result.error:
         return {"score": 0, "output": f"Your answers file could not be read, so it was scored 0: "
                                       f"{result.error}", "output_format": "text", "tests": []}

@@ -79,7 +79,10 @@ def render_dot(graph: Graph) -> str:
     """Returns the graph in Graphviz DOT; node ids are the quoted names `"h1"` / `"h1[2]"`."""
     kind = "unfolded" if graph.unfolded else "folded"
     out = [f"digraph {kind} {{",
-           f"  // {kind} computational graph; an edge labelled {DELAY} is a delay of one step",
+           f"  // {kind} computational graph" + (
+               f"; an edge labelled {DELAY} is a delay of one step"
+               if any(e.delay for e in graph.edges) else
+               "; a value read at the step before comes from the node of that step"),
            "  rankdir=BT;",
            '  node [shape=circle, fontname="Helvetica"];',
            '  edge [fontname="Helvetica"];']

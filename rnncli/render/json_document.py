@@ -1,4 +1,4 @@
-"""Results -> plain JSON documents with a `schema` key (spec §9), full float64 precision."""
+"""Results -> plain JSON documents with a `schema` key (docs/file-formats.md), full float64 precision."""
 from __future__ import annotations
 
 import json

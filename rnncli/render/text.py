@@ -1,8 +1,10 @@
 """Results -> the terminal, with rich. The only module that imports rich.
 
 Colour only on a terminal; plain text when piped or when NO_COLOR is set
-(rich honours both). Long working lines are never broken by rich: the
-terminal wraps them, and a copy keeps each line whole.
+(rich honours both). Piped, long working lines are never broken, so a copy
+keeps each line whole; on a terminal they wrap between words, and tables too
+wide for it are printed as several tables of whole columns, so that no
+number is ever cut in two.
 """
 from __future__ import annotations
 
@@ -31,32 +33,93 @@ def make_console(file=None, width: int | None = None) -> Console:
 def title_lines(console: Console, problem) -> None:
     console.print(Text(problem.title or "Forward pass", style="bold"))
     if problem.source:
-        console.print(Text(f"Source: {problem.source}", style="dim"), soft_wrap=True)
+        console.print(Text(f"Source: {problem.source}", style="dim"),
+                      soft_wrap=not console.is_terminal)
     console.print(Text(f"Cell: {describe_cell(problem)}", style="dim"))
 
 
 def render_trace_text(trace, precision: int, console: Console) -> None:
+    # Piped, a working line stays whole (for copying); on a terminal, rich wraps it
+    # between words, so that the terminal never cuts a number in two.
+    whole = not console.is_terminal
     title_lines(console, trace.problem)
     console.print()
     console.print(Text("Equations", style="bold underline"))
     for line in equation_lines(trace):
-        console.print("  " + line, soft_wrap=True)
+        console.print("  " + line, soft_wrap=whole)
     for t, inputs, lines in text_lines(trace, precision):
         console.print()
         console.print(Text(f"Step t = {t}", style="bold cyan"))
         if inputs:
-            console.print(Text("  " + inputs, style="green"), soft_wrap=True)
+            console.print(Text("  " + inputs, style="green"), soft_wrap=whole)
         for line in lines:
             name, _, rest = line.partition(" = ")
             text = Text("  ")
             text.append(name, style="bold")
             text.append(" = " + rest)
-            console.print(text, soft_wrap=True)
+            console.print(text, soft_wrap=whole)
     console.print()
     header, rows = summary_rows(trace, precision)
-    table = Table(title="Summary", title_justify="left", show_lines=False)
-    for column in header:
-        table.add_column(column, justify="right" if column == "t" else "left", overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    parts = column_groups(header, rows, console.width)
+    for index, part in enumerate(parts):
+        title = "Summary" if len(parts) == 1 else f"Summary ({index + 1} of {len(parts)})"
+        table = Table(title=title, title_justify="left", show_lines=False)
+        for column in [0] + part:
+            table.add_column(header[column], justify="right" if column == 0 else "left",
+                             **unbroken(header[column], [row[column] for row in rows]))
+        for row in rows:
+            table.add_row(*(row[c] for c in [0] + part))
+        console.print(table)
+
+
+def unbroken(heading: str, cells: list[str]) -> dict:
+    """Returns rich Column options that wrap a cell only between words, never inside a number.
+
+    The column is never narrower than its longest word (a number such as
+    −0.0355 or a vector's entry), so rich wraps at the spaces of a vector.
+    """
+    longest = max(len(word) for text in [heading, *cells] for word in (text.split() or [""]))
+    return {"min_width": longest, "overflow": "fold", "no_wrap": False}
+
+
+def fitted_widths(header: list[str], rows: list[list[str]], width: int, padding: int,
+                  whole=()) -> list:
+    """Returns a width per column that fits `width`, or None per column when all fit unwrapped.
+
+    Each column gets at least its longest word; what is left goes to the
+    columns that need it, in proportion to what they lack. `padding` is the
+    space between two columns; the columns named in `whole` are never wrapped.
+    """
+    columns = list(zip(header, *rows))
+    full = [max(len(cell) for cell in column) for column in columns]
+    spare = width - padding * (len(columns) - 1)
+    if sum(full) <= spare:
+        return [None] * len(columns)
+    least = [f if column[0] in whole else
+             max(len(word) for cell in column for word in (cell.split() or [""]))
+             for f, column in zip(full, columns)]
+    left = max(spare - sum(least), 0)
+    lacking = [f - m for f, m in zip(full, least)]
+    total = sum(lacking) or 1
+    widths = [m + (left * lack) // total for m, lack in zip(least, lacking)]
+    return widths
+
+
+def column_groups(header: list[str], rows: list[list[str]], width: int) -> list[list[int]]:
+    """Returns the columns after the first in groups that fit `width` side by side.
+
+    A table too wide for the terminal is printed as several tables of whole
+    columns, each with the first column (t) again, rather than squeezing
+    columns until numbers break.
+    """
+    def cost(column: int) -> int:         # content, padding on both sides, one border
+        return max(len(cell) for cell in [header[column], *(row[column] for row in rows)]) + 3
+
+    groups, current, used = [], [], 1 + cost(0)
+    for column in range(1, len(header)):
+        if current and used + cost(column) > width:
+            groups.append(current)
+            current, used = [], 1 + cost(0)
+        current.append(column)
+        used += cost(column)
+    return groups + [current]

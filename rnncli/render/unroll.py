@@ -59,23 +59,40 @@ def _formula_text(unrolled: Unrolled, precision: int) -> str:
 
 
 def render_markdown(unrolled: Unrolled, precision: int = 4) -> str:
+    """Returns the unrolled formula in Markdown, each formula as `$...$` math."""
     problem = unrolled.problem
-    target = f"{unrolled.name}({unrolled.step})"
-    out = [f"# Unrolled formula of {target}", ""]
+    out = [f"# Unrolled formula of ${_target(unrolled.name, unrolled.step)}$", ""]
     if problem.title:
         out += [f"Problem: {problem.title}", ""]
     if problem.source:
         out += [f"Source: {problem.source}", ""]
     if unrolled.cell.inputs_by_name:
         out += [inputs_by_name_line(unrolled.cell.inputs_by_name), ""]
-    out += ["```text", _formula_text(unrolled, precision).rstrip("\n"), "```", ""]
+    printer = LatexPrinter(precision=precision, scalar=_scalar(unrolled),
+                           constants=frozenset(unrolled.cell.params))
+    rows = [f"${_target(n, s)} = {text}$" for n, s, text in _rows(unrolled, printer)]
+    out += [rows[-1], ""]
+    if unrolled.lets:
+        out += ["where", ""] + [f"- {row}" for row in rows[:-1]] + [""]
     leaves = unrolled.leaves
-    parts = [f"{label}: " + ", ".join(f"`{_as_text(r)}`" for r in leaves[kind])
+    parts = [f"{label}: " + ", ".join(f"${_latex_ref(r)}$" for r in leaves[kind])
              for kind, label in (("inputs", "inputs"), ("states", "states left standing"),
                                  ("params", "parameters")) if leaves[kind]]
     if parts:
         out += ["Written in " + "; ".join(parts) + ".", ""]
     return "\n".join(out)
+
+
+def _target(name: str, step) -> str:
+    """Returns a quantity at a step in LaTeX: h^{(5)}, {h_{1}}^{(-1)}."""
+    base = latex_name(name)
+    return f"{{{base}}}^{{({step})}}" if "_" in base else f"{base}^{{({step})}}"
+
+
+def _latex_ref(ref: str) -> str:
+    """Returns a reference in LaTeX: h[0] -> h^{(0)}, W_f -> W_{f}."""
+    name, _, step = ref.partition("[")
+    return _target(name, step.rstrip("]")) if step else latex_name(name)
 
 
 def _as_text(ref: str) -> str:
@@ -84,23 +101,22 @@ def _as_text(ref: str) -> str:
 
 
 def render_latex(unrolled: Unrolled, precision: int = 4) -> str:
-    """Returns a LaTeX fragment: one align* row for the formula, then its definitions (amsmath)."""
+    """Returns a LaTeX document: the formula, then its definitions, broken to fit the page."""
+    from rnncli.render.latex import align_rows, document
+
     problem = unrolled.problem
     printer = LatexPrinter(precision=precision, scalar=_scalar(unrolled),
-                           constants=frozenset(unrolled.cell.params))
-    rows = [(f"{{{latex_name(n)}}}^{{({s})}}" if "_" in latex_name(n) else
-             f"{latex_name(n)}^{{({s})}}") + f" &= {text}" for n, s, text in _rows(unrolled, printer)]
+                           constants=frozenset(unrolled.cell.params), breakable=True)
+    rows = [(_target(n, s), [text]) for n, s, text in _rows(unrolled, printer)]
     title = problem.title or f"Unrolled formula of {unrolled.ref}"
-    out = [f"% {title}" + (f" ({problem.source})" if problem.source else ""),
-           "% needs \\usepackage{amsmath}", "\\begin{align*}"]
+    body = align_rows(rows[-1:])
     if unrolled.cell.inputs_by_name:
-        out.insert(1, "% " + inputs_by_name_line(unrolled.cell.inputs_by_name))
-    body = [rows[-1]]
+        from rnncli.render.latex import latex_text
+
+        body.insert(0, r"\noindent " + latex_text(inputs_by_name_line(unrolled.cell.inputs_by_name)) + "\n")
     if unrolled.lets:
-        body.append("\\intertext{where}\n" + rows[0])
-        body += rows[1:-1]
-    out += [" \\\\\n".join(body), "\\end{align*}"]
-    return "\n".join(out) + "\n"
+        body += ["where"] + align_rows(rows[:-1])
+    return document(title, body, problem.source)
 
 
 def unroll_document(unrolled: Unrolled) -> dict:

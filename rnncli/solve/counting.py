@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnncli.display import Displayable
 from rnncli.errors import ProblemError, ShapeError
 from rnncli.language.expression import BinOp, Name, Node, walk
 from rnncli.files.problem import Problem
@@ -48,8 +49,8 @@ class Subtotal:
 
 
 @dataclass(frozen=True)
-class ParamCount:
-    """The parameter table of a problem; `total` counts the trainable parameters (spec §4)."""
+class ParamCount(Displayable):
+    """The parameter table of a problem; `total` counts the trainable parameters."""
 
     problem: Problem
     description: str            # "lstm (pytorch), 2 layers, bidirectional"

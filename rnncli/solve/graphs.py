@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnncli.display import Displayable
 from rnncli.cells.cell import Cell
 from rnncli.errors import UsageError
 from rnncli.language.expression import BinOp, Call, Name, Neg, Node, children, names
@@ -38,7 +39,7 @@ class GraphEdge:
 
 
 @dataclass(frozen=True)
-class Graph:
+class Graph(Displayable):
     title: str | None
     unfolded: bool
     steps: tuple        # the steps drawn, unfolded; () folded

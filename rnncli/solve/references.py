@@ -1,4 +1,4 @@
-"""Quantity references (spec §4): `h[2]`, `h`, `params.total`, `params.W_f`.
+"""Quantity references (docs/file-formats.md): `h[2]`, `h`, `params.total`, `params.W_f`.
 
 A reference names something rnncli can compute; `Solution` computes it once
 (the trace, the parameter counts) and answers every reference from that.
@@ -14,17 +14,24 @@ from rnncli.errors import ProblemError, did_you_mean
 
 _STEP_REF = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d+)\s*\])?\s*$")
 _KIND_REF = re.compile(r"^\s*([a-z]+)\.([A-Za-z][A-Za-z0-9_]*)\s*$")
-KINDS = ("params",)
+_SHEET_REF = re.compile(r"^\s*(?:(unroll)\.([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d{1,9})\s*\])?"
+                        r"|(graph)\s*(?:\[\s*(\d{1,9})\s*\])?|(plot)(?:\.([A-Za-z][A-Za-z0-9_]*))?)\s*$")
+KINDS = ("params", "unroll", "graph", "plot")
+SHEET_KINDS = ("unroll", "graph", "plot")     # spec §16: shown by `solve`; see sheet_references.py
 MAX_STEP_DIGITS = 9     # a step index beyond 10^9 names nothing; Python refuses int() of 4300 digits
 
 
 @dataclass(frozen=True)
 class Reference:
-    kind: str               # "quantity" or "params"
-    name: str
+    kind: str               # "quantity", "params", "unroll", "graph" or "plot"
+    name: str               # "" for `graph` and a bare `plot`
     step: int | None = None
 
     def __str__(self) -> str:
+        if self.kind in SHEET_KINDS:
+            from rnncli.solve.sheet_references import sheet_reference_text
+
+            return sheet_reference_text(self)
         if self.kind != "quantity":
             return f"{self.kind}.{self.name}"
         return self.name if self.step is None else f"{self.name}[{self.step}]"
@@ -34,6 +41,17 @@ def parse_reference(text) -> Reference:
     """Returns the Reference of `h[2]`, `h`, `params.total` or `params.W_f`."""
     if not isinstance(text, str):
         raise ProblemError(f"a quantity reference must be text such as h[2], not {_clip(repr(text))}")
+    match = _SHEET_REF.match(text)
+    if match:
+        unroll, name, step, graph, unfold, plot, quantity = match.groups()
+        if unroll:
+            return Reference("unroll", name, None if step is None else int(step))
+        if graph:
+            return Reference("graph", "", None if unfold is None else int(unfold))
+        return Reference("plot", quantity or "")
+    if re.match(r"^\s*(graph|plot|unroll)\b", text):
+        raise ProblemError(f"`{_clip(text)}` is not a sheet reference; they are written graph, graph[T], "
+                           "plot, plot.h, unroll.h[T]")
     match = _KIND_REF.match(text)
     if match:
         kind, name = match.groups()
@@ -149,6 +167,10 @@ class Solution:
 
     def expand(self, ref: Reference) -> list[Reference]:
         """Returns the references one reference stands for: `h` -> h[1], ..., h[T]."""
+        if ref.kind in SHEET_KINDS:
+            from rnncli.solve.sheet_references import expand_sheet_reference
+
+            return expand_sheet_reference(self, ref)
         if ref.kind == "quantity" and ref.step is None:
             self.check(ref)
             return [Reference("quantity", ref.name, t) for t in self.steps()]
@@ -156,6 +178,10 @@ class Solution:
 
     def check(self, ref: Reference) -> None:
         """Raises ProblemError when a reference names nothing this problem computes."""
+        if ref.kind in SHEET_KINDS:
+            from rnncli.solve.sheet_references import check_sheet_reference
+
+            return check_sheet_reference(self, ref)
         if ref.kind == "params":
             names = [row.name for row in self.counts.rows]
             if ref.name != "total" and ref.name not in names:
@@ -177,6 +203,10 @@ class Solution:
     def value(self, ref: Reference):
         """Returns the computed value of a single reference (a step, a count)."""
         self.check(ref)
+        if ref.kind in SHEET_KINDS:
+            from rnncli.solve.sheet_references import sheet_value
+
+            return sheet_value(self, ref)
         if ref.kind == "params":
             if ref.name == "total":
                 return self.counts.total

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnncli.display import Displayable
 import numpy as np
 
 from rnncli.cells.cell import Cell, equation_line
@@ -27,7 +28,7 @@ class StepRecord:
 
 
 @dataclass(frozen=True)
-class Trace:
+class Trace(Displayable):
     problem: Problem
     cell: Cell
     initial: dict       # name -> value at every step before the first

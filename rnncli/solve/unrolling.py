@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnncli.display import Displayable
 from rnncli.cells.cell import Cell
 from rnncli.cells.build import build_cell
 from rnncli.errors import ProblemError, RnncliError, UsageError, did_you_mean
@@ -40,7 +41,7 @@ class Definition:
 
 
 @dataclass(frozen=True)
-class Unrolled:
+class Unrolled(Displayable):
     problem: Problem
     cell: Cell
     name: str

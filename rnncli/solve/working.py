@@ -1,9 +1,13 @@
 """Trace -> the worked solution: each equation at each step as a chain of forms.
 
-    f(1) = σ(U_f·x(1) + W_f·h(0) + b_f)      the equation at the step
-         = σ(0.25·0.7 + 0.3·0 + 0)            numbers substituted
-         = σ(0.175)                           arguments of the functions worked out
-         = 0.5436                             the value
+    s(1) = f(1)·s(0) + g(1)·σ(b + U·x(1))    the equation at the step
+         = 0.5436·0 + 0.5769·σ(1 + 0.01·0.7)   numbers substituted
+         = 0.5436·0 + 0.5769·σ(1.007)          arguments of the functions worked out
+         = 0.5436·0 + 0.5769·0.7324            the functions' values, when inside
+         = 0.4225                              the value
+
+Numbers of the problem file (parameters, inputs, initial states) are marked
+`given`, so that printers write them as written and round only computed ones.
 
 The forms are expression trees; each output format prints them with its own
 printer. Vectors and matrices are substituted while they are small; beyond
@@ -29,6 +33,8 @@ class WorkedEquation:
     substituted: Node | None    # numbers in place of names, or None when too large
     reduced: Node | None        # function arguments worked out, or None when not different
     value: object
+    called: Node | None = None  # inner functions' values worked out, or None without any
+    constant: bool = False      # no names: the value is the problem's own number (k = 0.25)
 
 
 @dataclass(frozen=True)
@@ -58,11 +64,17 @@ def scalar_test(shapes: dict):
     return is_scalar
 
 
+def constant_quantities(cell) -> set:
+    """Returns the quantities whose equation is a number (k: 0.25): the problem's own numbers."""
+    return {e.name for e in cell.equations if not any(isinstance(n, Name) for n in walk(e.expr))}
+
+
 def work_trace(trace: Trace) -> tuple:
     """Returns the WorkedStep of every step of a trace."""
     problem, cell = trace.problem, trace.cell
     params = problem.params
     max_lag = max(cell.states.values(), default=0)
+    constants = constant_quantities(cell)
     worked = []
     for index, record in enumerate(trace.steps):
         current = {**params, **record.inputs, **record.values}
@@ -70,10 +82,15 @@ def work_trace(trace: Trace) -> tuple:
             {**params, **(trace.steps[index - k].inputs), **(trace.steps[index - k].values)}
             if index - k >= 0 else {**params, **trace.initial}
             for k in range(1, max_lag + 1)]
+        given_names = set(params) | set(record.inputs) | constants
+
+        def given(node, index=index):
+            return node.name in given_names or (node.lag > 0 and index - node.lag < 0)
+
         equations = []
         for equation in cell.equations:
             equations.append(_work(equation.name, equation.expr, record.t, current, lagged,
-                                   record.values[equation.name]))
+                                   record.values[equation.name], given))
         worked.append(WorkedStep(record.t, record.inputs, tuple(equations)))
     return tuple(worked)
 
@@ -84,19 +101,23 @@ def _leaf_value(node, current, lagged):
     return None
 
 
-def _work(name, expr, t, current, lagged, value) -> WorkedEquation:
+def _work(name, expr, t, current, lagged, value, given) -> WorkedEquation:
     leaves = [n for n in walk(expr) if isinstance(n, Name)]
     small = all(np.size(_leaf_value(n, current, lagged)) <= MAX_SUBSTITUTED_ENTRIES for n in leaves)
     substituted = reduced = None
     if small and leaves:
-        substituted = transform(expr, lambda n: Value(_leaf_value(n, current, lagged))
+        substituted = transform(expr, lambda n: Value(_leaf_value(n, current, lagged), given(n))
                                 if isinstance(n, Name) else None)
-    reduced = _reduce_calls(expr, current, lagged)
+    reduced = _reduce_calls(expr, current, lagged, given)
     if reduced is not None and not small and not _all_small(reduced):
         reduced = None
     # With a matrix too large to write out, σ([0.1, 0.2, 0.3, 0.4]) still shows the
     # pre-activation a student checks, when it and everything else is small.
-    return WorkedEquation(name, t, expr, substituted, reduced, value)
+    called = _evaluate_calls(expr, current, lagged, given)
+    if called is not None and not (small or _all_small(called)):
+        called = None
+    constant = not leaves
+    return WorkedEquation(name, t, expr, substituted, reduced, value, called, constant)
 
 
 def _all_small(node: Node) -> bool:
@@ -104,17 +125,39 @@ def _all_small(node: Node) -> bool:
                if isinstance(n, Value))
 
 
-def _reduce_calls(expr: Node, current: dict, lagged: list) -> Node | None:
+def _evaluate_calls(expr: Node, current: dict, lagged: list, given) -> Node | None:
+    """Returns `expr` with numbers substituted and every outermost call replaced by its value.
+
+    This is the form where a student writes σ(1.007) = 0.7324 before multiplying
+    it; None when there is no call, or when the whole expression is one call (its
+    value is the equation's value).
+    """
+    if isinstance(expr, Call) or not any(isinstance(n, Call) for n in walk(expr)):
+        return None
+
+    def leaf(node):
+        if isinstance(node, Call):
+            return Value(evaluate_node(node, current, lagged))
+        if isinstance(node, Name):
+            return Value(_leaf_value(node, current, lagged), given(node))
+        return None
+
+    return transform(expr, leaf)
+
+
+def _reduce_calls(expr: Node, current: dict, lagged: list, given) -> Node | None:
     """Returns `expr` with numbers substituted and every outermost call's argument worked out."""
     found = []
 
     def leaf(node):
         if isinstance(node, Call):
             found.append(node)
-            args = tuple(Value(evaluate_node(a, current, lagged)) for a in node.args)
+            args = tuple(a if isinstance(a, Number) else Value(evaluate_node(a, current, lagged),
+                                                              _is_given(a, given))
+                         for a in node.args)
             return Call(node.function, args)
         if isinstance(node, Name):
-            return Value(_leaf_value(node, current, lagged))
+            return Value(_leaf_value(node, current, lagged), given(node))
         return None
 
     reduced = transform(expr, leaf)
@@ -123,3 +166,8 @@ def _reduce_calls(expr: Node, current: dict, lagged: list) -> Node | None:
         return None
     return reduced
 
+
+
+def _is_given(node: Node, given) -> bool:
+    """Returns whether a call's argument is a bare number of the problem file."""
+    return isinstance(node, Name) and given(node)

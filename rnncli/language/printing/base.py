@@ -1,7 +1,23 @@
-"""The printer skeleton: `_print_<Node>` dispatch and one `parenthesize`."""
+"""The printer skeleton: `_print_<Node>` dispatch, the one precedence table and `parenthesize`."""
 from __future__ import annotations
 
-from rnncli.language.expression import PRECEDENCE, BinOp, Neg, Node, Number, Value, precedence
+import math
+
+from rnncli.language.expression import BinOp, Neg, Node, Number, Value
+
+# The one precedence table of every printed notation: operator -> (binding strength,
+# family). Higher binds tighter. The source language writes Python's operators
+# (*, @, / one level, left to right, as the parser reads them); the text and LaTeX
+# notations write ⊙ for an elementwise product and · (or juxtaposition) for a
+# matrix or scalar product. ⊙ and · share a strength but are different
+# families, and an operand of another family at the same strength is always
+# bracketed: a reader takes `R ⊙ H·W` as R ⊙ (H·W), whatever Python would do.
+PRECEDENCE = {
+    "+": (10, "sum"), "-": (10, "sum"),
+    "*": (20, "product"), "@": (20, "product"), "/": (20, "product"),
+    "·": (20, "product"), "⊙": (20, "hadamard"),
+    "neg": (30, "neg"), "**": (40, "power"), "atom": (100, "atom"),
+}
 
 
 def is_negative(node: Node) -> bool:
@@ -17,13 +33,27 @@ def is_negative(node: Node) -> bool:
     return False
 
 
+def _scientific(value: float, digits: int) -> str:
+    """Returns `value` as 1.235e-7: `digits` decimals of the mantissa, trailing zeros dropped."""
+    mantissa, _, exponent = f"{value:.{digits}e}".partition("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def format_number(value: float, precision: int = 4) -> str:
-    """Returns `value` to `precision` decimals: 0.2610 when rounded, 0.7 or 3 when exact.
+    """Returns a computed `value` to `precision` decimals: 0.2610 when rounded, 0.7 or 3 when exact.
 
     A number that has no more decimals than shown (data such as 0.7, counts)
     drops its trailing zeros; a rounded one keeps them, as a student writes.
+    A nonzero number that would round to 0 (1e-300 at 4 decimals), or one too
+    large to write out, is written in scientific form, 1e-300, never as 0.
     """
     value = float(value)
+    if not math.isfinite(value):
+        return {math.inf: "inf", -math.inf: "-inf"}.get(value, "nan")
+    if value != 0 and (abs(value) < 0.5 * 10.0 ** -precision or abs(value) >= 1e15):
+        return _scientific(value, max(precision - 1, 0))
     text = f"{value:.{precision}f}"
     if "." in text and abs(round(value, precision) - value) <= 1e-12 * max(1.0, abs(value)):
         text = text.rstrip("0").rstrip(".")
@@ -32,14 +62,39 @@ def format_number(value: float, precision: int = 4) -> str:
     return text
 
 
+def format_given(value: float) -> str:
+    """Returns a number of the problem file as written: the shortest text that reads back as it.
+
+    `--precision` never rounds the problem's own numbers: 0.25 stays 0.25 at
+    one decimal, and 1e-300 stays 1e-300.
+    """
+    value = float(value)
+    if not math.isfinite(value):
+        return format_number(value)
+    if value == 0:
+        return "0"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = repr(value)
+    if "e" in text:
+        mantissa, _, exponent = text.partition("e")
+        return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
+    return text
+
+
 class Printer:
     """Renders an expression tree; subclasses say how each node type is written.
 
     `step` fixes the step index printed for names (None prints the symbolic t,
-    t-1, ...); `precision` is the decimals of substituted values; `scalar(node)`
-    tells whether a sub-expression is a scalar, so that `*` of scalars prints
-    as a plain product.
+    t-1, ...); `precision` is the decimals of computed values (a Value marked
+    `given` and every Number literal print as written); `scalar(node)` tells
+    whether a sub-expression is a scalar, so that `*` of scalars prints as a
+    plain product.
     """
+
+    # The operators a printed notation writes (see PRECEDENCE): False for the
+    # source language, which writes Python's own.
+    mathematical = True
 
     def __init__(self, step: int | None = None, precision: int = 4, scalar=None,
                  constants=frozenset()):
@@ -54,11 +109,32 @@ class Printer:
     def _print(self, node: Node) -> str:
         return getattr(self, "_print_" + type(node).__name__)(node)
 
-    def parenthesize(self, node: Node, level: int, strict: bool = False) -> str:
-        """Prints `node`, in brackets when it binds looser than `level` (or equally, if strict)."""
+    def operator(self, node: BinOp) -> str:
+        """Returns the operator a BinOp is written with, as a key of PRECEDENCE."""
+        if not self.mathematical:
+            return node.op
+        if node.op == "*":
+            return "·" if self.scalar(node.left) or self.scalar(node.right) else "⊙"
+        return "·" if node.op == "@" else node.op
+
+    def binding(self, node: Node) -> tuple[int, str]:
+        """Returns (strength, family) of a node as printed, from PRECEDENCE."""
+        if isinstance(node, BinOp):
+            return PRECEDENCE[self.operator(node)]
+        if isinstance(node, Neg) or is_negative(node):
+            return PRECEDENCE["neg"]
+        return PRECEDENCE["atom"]
+
+    def parenthesize(self, node: Node, outer: str, strict: bool = False) -> str:
+        """Prints `node` as an operand of `outer`, in brackets when it binds looser.
+
+        Brackets also when it binds equally and is of another family (⊙ inside
+        ·), or of the same family on the `strict` side (a − (b − c)).
+        """
         text = self._print(node)
-        inner = precedence(node)
-        if inner < level or (strict and inner == level):
+        level, family = PRECEDENCE[outer]
+        inner, inner_family = self.binding(node)
+        if inner < level or (inner == level and (strict or inner_family != family)):
             return self.brackets(text)
         return text
 
@@ -66,14 +142,14 @@ class Printer:
         return f"({text})"
 
     def operands(self, node: BinOp) -> tuple[str, str]:
-        level = PRECEDENCE[node.op]
+        outer = self.operator(node)
         if node.op == "**":   # right-associative
-            left = self.parenthesize(node.left, level, strict=True)
+            left = self.parenthesize(node.left, outer, strict=True)
             if is_negative(node.left):
                 left = self.brackets(self._print(node.left))
-            return left, self.parenthesize(node.right, level)
-        left = self.parenthesize(node.left, level)
-        right = self.parenthesize(node.right, level, strict=node.op in "-/@*")
+            return left, self.parenthesize(node.right, outer)
+        left = self.parenthesize(node.left, outer)
+        right = self.parenthesize(node.right, outer, strict=node.op in "-/@*")
         if node.op != "+" and is_negative(node.right):
             # 0.3·(−0.5) and a − (−1): a bare sign after an operator misreads.
             right = self.brackets(self._print(node.right))
@@ -85,11 +161,12 @@ class Printer:
             return "t" if lag == 0 else f"t-{lag}"
         return str(self.step - lag)
 
-    def number(self, value: float) -> str:
-        return format_number(value, self.precision)
+    def number(self, value: float, given: bool = False) -> str:
+        """Returns a number: as written when `given` by the problem, else to `precision`."""
+        return format_given(value) if given else format_number(value, self.precision)
 
-    def array_entries(self, value) -> str | list:
+    def array_entries(self, value, given: bool = False) -> str | list:
         """Returns formatted entries: a string for a scalar, nested lists otherwise."""
         if value.ndim == 0:
-            return self.number(value)
-        return [self.array_entries(v) for v in value]
+            return self.number(value, given)
+        return [self.array_entries(v, given) for v in value]

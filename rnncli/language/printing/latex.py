@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import re
 
-from rnncli.language.expression import Value
+from rnncli.language.expression import Name, Step, Value
 from rnncli.language.functions import FUNCTIONS
 from rnncli.language.printing.base import Printer
+
+# Where a renderer may break a long formula: before a sum's + or -, before a
+# product's \odot, after a concatenation's comma.
+BREAK = "\x00"
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "sigma",
           "tau", "phi", "psi", "omega", "rho", "xi", "zeta", "kappa", "nu", "pi", "chi"}
@@ -33,21 +37,37 @@ def latex_name(name: str) -> str:
     return base
 
 
+def latex_number(text: str) -> str:
+    """Returns a printed number in LaTeX: 1e-300 -> 1 \\cdot 10^{-300}."""
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa} \\cdot 10^{{{exponent}}}" if e else text
+
+
 class LatexPrinter(Printer):
+    """LaTeX math; with `breakable`, BREAK marks where a line may break (for renderers)."""
+
+    def __init__(self, *args, breakable: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.breakable = breakable
+
     def brackets(self, text):
         return rf"\left({text}\right)"
 
+    def number(self, value, given=False):
+        """Returns a number in LaTeX: 0.2610, and 1.5 \\cdot 10^{-300} for scientific form."""
+        return latex_number(super().number(value, given))
+
     def _print_Number(self, node):
-        return self.number(node.value)
+        return self.number(node.value, given=True)
 
     def _print_Value(self, node):
         import numpy as np
 
         value = np.asarray(node.value, dtype=float)
         if value.ndim == 0:
-            return self.number(value)
+            return self.number(value, node.given)
         rows = value.reshape(-1, 1) if value.ndim == 1 else value
-        body = r" \\ ".join(" & ".join(self.number(v) for v in row) for row in rows)
+        body = r" \\ ".join(" & ".join(self.number(v, node.given) for v in row) for row in rows)
         return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
 
     def _superscript(self, name: str, index: str) -> str:
@@ -72,28 +92,34 @@ class LatexPrinter(Printer):
             return rf"\frac{{{self._print(node.left)}}}{{{self._print(node.right)}}}"
         left, right = self.operands(node)
         if node.op == "**":
+            if isinstance(node.left, (Name, Step)) and node.left.name not in self.constants \
+                    or "^" in left and not left.startswith(r"\left("):
+                left = self.brackets(left)     # h^{(1)}^{2} is a double superscript
             return f"{left}^{{{self._print(node.right)}}}"
         if node.op == "@":
             scalar = self.scalar(node.left) or self.scalar(node.right)
             return f"{left} \\cdot {right}" if scalar else f"{left} {right}"
         if node.op == "*":
             scalar = self.scalar(node.left) or self.scalar(node.right)
-            return f"{left} \\cdot {right}" if scalar else f"{left} \\odot {right}"
+            mark = BREAK if self.breakable else ""
+            return f"{left} \\cdot {right}" if scalar else f"{left} {mark}\\odot {right}"
+        mark = BREAK if self.breakable and node.op in "+-" else ""
         if node.op == "+" and right.startswith("-") and not right.startswith("--"):
-            return f"{left} - {right[1:]}"
-        return f"{left} {node.op} {right}"
+            return f"{left} {mark}- {right[1:]}"
+        return f"{left} {mark}{node.op} {right}"
 
     def _print_Neg(self, node):
-        return "-" + self.parenthesize(node.operand, 30)
+        return "-" + self.parenthesize(node.operand, "neg")
 
     def _print_Concat(self, node):
         if not any(isinstance(i, Value) for i in node.items):
-            return r"\left[" + ", ".join(self._print(i) for i in node.items) + r"\right]"
+            comma = ", " + BREAK if self.breakable else ", "
+            return r"\left[" + comma.join(self._print(i) for i in node.items) + r"\right]"
         # With numbers substituted, the concatenation is one column vector, block by block.
         rows = []
         for item in node.items:
             if isinstance(item, Value) and getattr(item.value, "ndim", 0) == 1:
-                rows += [self.number(v) for v in item.value]
+                rows += [self.number(v, item.given) for v in item.value]
             else:
                 rows.append(self._print(item))
         return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"

@@ -15,6 +15,8 @@ def _exact(value: float) -> str:
 
 
 class SourcePrinter(Printer):
+    mathematical = False
+
     def _print_Number(self, node):
         return _exact(node.value)
 
@@ -44,7 +46,7 @@ class SourcePrinter(Printer):
         return f"{left} {node.op} {right}"
 
     def _print_Neg(self, node):
-        return "-" + self.parenthesize(node.operand, 30)
+        return "-" + self.parenthesize(node.operand, "neg")
 
     def _print_Concat(self, node):
         return "[" + ", ".join(self._print(i) for i in node.items) + "]"

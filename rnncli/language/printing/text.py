@@ -10,13 +10,13 @@ _OPERATORS = {"+": " + ", "-": " − ", "/": "/", "@": "·", "**": "^"}
 
 class TextPrinter(Printer):
     def _print_Number(self, node):
-        return self.number(node.value).replace("-", "−")
+        return self.number(node.value, given=True).replace("-", "−")
 
     def _print_Value(self, node):
         import numpy as np
 
         value = np.asarray(node.value, dtype=float)
-        entries = self.array_entries(value)
+        entries = self.array_entries(value, node.given)
         return self._entries(entries).replace("-", "−")
 
     def _entries(self, entries) -> str:
@@ -49,7 +49,7 @@ class TextPrinter(Printer):
         return f"{left}{_OPERATORS[node.op]}{right}"
 
     def _print_Neg(self, node):
-        return "−" + self.parenthesize(node.operand, 30)
+        return "−" + self.parenthesize(node.operand, "neg")
 
     def _print_Concat(self, node):
         # Substituted vectors join into one vector, [0, 0, 1, 0]: printed item by item,
