@@ -31,7 +31,7 @@ def flat(element) -> str:
     ("sigmoid(W_f @ x + b_f)", "σ(Wf(t)\u2062x(t)+bf(t))"),
     ("a - (b - c)", "a(t)−(b(t)−c(t))"),
     ("(a + b) * c", "(a(t)+b(t))⊙c(t)"),
-    ("-x ** 2", "−x(t)2"),
+    ("-x ** 2", "−(x(t))2"),      # the step in brackets before the power, as in LaTeX
     ("(-x) ** 2", "(−x(t))2"),
     ("a + -0.5", "a(t)−0.5"),
     ("h[t-1]", "h(t−1)"),

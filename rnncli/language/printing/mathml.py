@@ -67,21 +67,21 @@ class MathmlPrinter(Printer):
     def brackets(self, text):
         return mrow("<mo>(</mo>", text, "<mo>)</mo>")
 
-    def number(self, value: float) -> str:
-        text = super().number(value)
+    def number(self, value: float, given: bool = False) -> str:
+        text = super().number(value, given)
         return MINUS + f"<mn>{text[1:]}</mn>" if text.startswith("-") else f"<mn>{text}</mn>"
 
     def _print_Number(self, node):
-        return self.number(node.value)
+        return self.number(node.value, given=True)
 
     def _print_Value(self, node):
         import numpy as np
 
         value = np.asarray(node.value, dtype=float)
         if value.ndim == 0:
-            return self.number(value)
+            return self.number(value, node.given)
         rows = value.reshape(-1, 1) if value.ndim == 1 else value
-        return self.matrix([[self.number(v) for v in row] for row in rows])
+        return self.matrix([[self.number(v, node.given) for v in row] for row in rows])
 
     def matrix(self, rows) -> str:
         """Returns a bracketed table of already printed entries."""
@@ -110,6 +110,10 @@ class MathmlPrinter(Printer):
             return f"<mfrac>{mrow(self._print(node.left))}{mrow(self._print(node.right))}</mfrac>"
         left, right = self.operands(node)
         if node.op == "**":
+            if left.startswith("<msup>"):
+                # h(t) squared: the step's superscript in brackets first, as LaTeX does, so
+                # that two raised parts never stack into one ambiguous exponent.
+                left = self.brackets(left)
             return f"<msup>{mrow(left)}{mrow(self._print(node.right))}</msup>"
         if node.op in "@*":
             scalar = self.scalar(node.left) or self.scalar(node.right)
@@ -120,7 +124,7 @@ class MathmlPrinter(Printer):
         return f"{left}<mo>{'+' if node.op == '+' else chr(0x2212)}</mo>{right}"
 
     def _print_Neg(self, node):
-        return MINUS + self.parenthesize(node.operand, 30)
+        return MINUS + self.parenthesize(node.operand, "neg")
 
     def _print_Concat(self, node):
         if not any(isinstance(i, Value) for i in node.items):
@@ -130,7 +134,7 @@ class MathmlPrinter(Printer):
         rows = []
         for item in node.items:
             if isinstance(item, Value) and getattr(item.value, "ndim", 0) == 1:
-                rows += [[self.number(v)] for v in item.value]
+                rows += [[self.number(v, item.given)] for v in item.value]
             else:
                 rows.append([self._print(item)])
         return self.matrix(rows)
