@@ -48,7 +48,7 @@ def classroom(tmp_path):
     """A class directory: the instructor's problem, five good and seven broken or hostile files."""
     shutil.copy(SEED002, tmp_path / "problem.yaml")
     shutil.copy(ADA, tmp_path / "ada.yaml")
-    (tmp_path / "ada.yaml").write_text(ADA.read_text().replace("problem: lstm-goodfellow-forward.yaml",
+    (tmp_path / "ada.yaml").write_text(ADA.read_text().replace("problem: problems/lstm-goodfellow-forward.yaml",
                                                                "problem: problem.yaml"))
     oracle = seed002()
     perfect = seed002_answers(oracle)

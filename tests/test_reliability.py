@@ -54,7 +54,7 @@ def test_a_4301_digit_step_is_an_error_not_a_traceback():
 
 
 def test_a_4301_digit_step_in_ask_names_the_question_line():
-    text = PROBLEM.read_text() + "  - id: b\n    ask: [\"h[" + "9" * 4301 + "]\"]\n"
+    text = PROBLEM.read_text() + "  - id: z9\n    ask: [\"h[" + "9" * 4301 + "]\"]\n"
     problem = parse_problem(text, "p.yaml")
     error = error_of(check_problem, problem)
     assert error.line == text.count("\n") and "4301 digits" in error.message
