@@ -218,6 +218,7 @@ SHEETS = {
     "University of Hildesheim, Deep Learning Exercise Sheet 9 (SoSe 2018)",
     "Deep Learning, Theoretical Exercises Week 13, Chapter 10 (FS 2024, T. Méndez and G. Schuster)",
     "CS 280 (Fall 2020, X. He and L. Xu), Quiz 7",
+    'Aidan Gomez, "Backpropogating an LSTM: A Numerical Example"',   # a published worked example
 }
 
 

@@ -374,7 +374,8 @@ def test_the_same_inputs_give_byte_identical_outputs(classroom, output_format):
 @pytest.mark.parametrize("ask, message", [
     ('[h, "hh[1]"]', "question `a`: `hh[1]`: no quantity `hh` in this problem (did you mean `h`?)"),
     ('["h[9]"]', "question `a`: `h[9]`: step 9 is outside the steps 1..3"),
-    ("[grad.h]", "unknown reference kind `grad.`"),
+    ("[grads.h]", "unknown reference kind `grads.`"),
+    ("[grad.h]", "question `a`: `grad.h`: the problem has no `loss`"),
     ("[params.W_z]", "question `a`: `params.W_z`: no parameter `W_z`"),
 ])
 def test_check_validates_the_references_questions_ask(tmp_path, ask, message):

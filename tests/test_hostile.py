@@ -38,7 +38,8 @@ BUDGET = 120                        # seconds per command: only a hang ends near
 # Errors about a file as a whole (not about a line in it) name the file only.
 FILE_LEVEL = ("no such file", "permission denied", "is a directory", "named pipe", "a socket",
               "is a device", "not a regular file", "larger than", "cannot read",
-              "standard input is closed")
+              "standard input is closed",
+              ": --of ")                    # about the command's option, not a line of the file
 ONE_LINE = re.compile(r"^Error: (?P<where>.+?): (?P<message>.+)$")
 WITH_LINE = re.compile(r"^Error: .+?:\d+: \S")
 RAW_TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -96,7 +97,8 @@ def _problem_jobs(path: Path, out: Path) -> list:
         jobs += [["trace", p, "--format", "json"], ["lstm-trace", p, "--format", "markdown"],
                  ["trace", p, "--format", "latex"], ["unroll", p, "--to", "2"],
                  ["graph", p, "--unfold", "2", "--format", "dot"], ["count-params", p],
-                 ["solve", p, "--format", "markdown"]]
+                 ["solve", p, "--format", "markdown"], ["gradients", p],
+                 ["jacobian", p, "--of", "h"]]
     return jobs
 
 

@@ -39,7 +39,9 @@ def commands() -> list[list[str]]:
                 runs.append(["lstm-trace", str(path)])
             runs.append(["trace", str(path), "--precision", "1"])
         if level in ("trace", "symbolic"):
-            quantity_steps = ["--to", "3"] if "five" not in path.stem else ["--to", "5"]
+            problem = load_problem(str(path))
+            last = (problem.time_start + problem.n_steps - 1) if problem.n_steps else 3
+            quantity_steps = ["--to", str(min(last, 5) if "five" in path.stem else min(last, 3))]
             runs.append(["unroll", str(path), *quantity_steps])
             runs.append(["unroll", str(path), *quantity_steps, "--let"])
         if level != "symbolic":
@@ -56,6 +58,12 @@ def commands() -> list[list[str]]:
                  *(str(a) for a in ANSWERS if "lstm" in a.stem and a not in variant_answers)])
     runs.append(["grade", "--problem", str(ROOT / "problems" / "lstm-goodfellow-variants.yaml"),
                  "--variants", "30", *(str(a) for a in variant_answers)])
+    for path in PROBLEMS:
+        problem = load_problem(str(path))
+        if problem.loss is not None:
+            runs.append(["gradients", str(path)])
+    runs.append(["jacobian", str(ROOT / "problems" / "lstm-dcdc.yaml"), "--of", "c"])
+    runs.append(["jacobian", str(ROOT / "problems" / "rnn-vanishing-gradients.yaml"), "--of", "h"])
     runs.append(["cells"])
     runs += [["cells", cell] for cell in ("rnn", "lstm", "gru", "lstm-coupled", "lstm-peephole")]
     return runs
@@ -86,7 +94,8 @@ def test_every_command_with_latex_is_covered():
                   if option.name == "output_format" and "latex" in getattr(option.type, "choices", ())}
     # `solve` writes its figures as files beside the document (-o FILE.tex): its LaTeX is
     # compiled in tests/test_solve.py, figures included.
-    assert with_latex == {"trace", "lstm-trace", "unroll", "count-params", "grade", "cells", "solve"}
+    assert with_latex == {"trace", "lstm-trace", "unroll", "count-params", "grade", "cells", "solve",
+                          "gradients", "jacobian"}
     assert {args[0] for args in RUNS} == with_latex - {"solve"}
 
 

@@ -118,6 +118,8 @@ def _inputs(problem, spec, equations, defined) -> tuple[list, list]:
     if not declared and spec:
         declared = [spec.input]
     used = {n.name for e in equations for n in names(e.expr)}
+    if problem.loss is not None:   # targets are inputs that only the loss reads
+        used |= {n.name for n in names(problem.loss.expr)}
     for name in declared:
         if name not in used:
             raise ProblemError(f"input `{name}` is not used by any equation"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from rnncli.cli import counts, forward, grade, solve, variants  # noqa: F401  (registers the commands)
+from rnncli.cli import counts, forward, grade, gradients, solve, variants  # noqa: F401  (registers the commands)
 from rnncli.cli.app import cli
 
 

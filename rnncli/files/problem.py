@@ -14,7 +14,9 @@ TOP_LEVEL_KEYS = (
     "title", "source", "cell", "convention", "output", "equations", "sizes", "layers",
     "bidirectional", "proj_size", "bias", "params", "initial", "inputs", "steps",
     "time_start", "questions", "tolerance", "follow_through", "fixed", "symmetric", "vary",
+    "loss",
 )
+LOSS_KEYS = ("each", "at", "mean")
 OUTPUT_KINDS = ("none", "linear", "softmax", "sigmoid")
 QUESTION_KEYS = ("id", "text", "ask", "points", "tolerance")
 MAX_STEPS = 1000                # with the trace limits of cells/shape_inference.py
@@ -28,6 +30,17 @@ class Tolerance:
     abs: float = 0.001
     sigfig: int | None = None
     decimals: int | None = None
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """The loss (spec §13): `each` at every step counted by `at`, summed or averaged."""
+
+    each: str                   # the loss at one step, as written
+    expr: Any                   # its expression tree
+    at: Any = "all"             # "all", "last", or a tuple of steps
+    mean: bool = False
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,7 @@ class Problem:
     fixed: tuple = ()
     symmetric: tuple = ()
     vary: Any = None                                  # files.variation.Variation, or None
+    loss: LossSpec | None = None
     doc: Document | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -155,6 +169,8 @@ def problem_from_document(doc: Document) -> Problem:
         from rnncli.files.variation import parse_variation
 
         fields["vary"] = parse_variation(doc, data["vary"])
+    if "loss" in data:
+        fields["loss"] = _loss(doc, data["loss"])
     problem = Problem(**fields)
     if problem.vary is not None:
         _check_varied_names(doc, problem)
@@ -327,6 +343,51 @@ def _name_list(doc, key, value) -> tuple:
     if not isinstance(value, list):
         fail(doc, (key,), f"`{key}` must be a list of parameter names, not {describe(value)}")
     return tuple(_identifier(doc, (key, i), n) for i, n in enumerate(value))
+
+
+def parse_loss(text, *, at="all", mean=False, file=None, line=None) -> LossSpec:
+    """Returns the LossSpec of a loss expression (a `loss:` entry or `--loss EXPR`)."""
+    from rnncli.errors import EquationError
+    from rnncli.language.equations import parse_expression
+
+    try:
+        expr = parse_expression(text, equation="loss")
+    except EquationError as exc:
+        exc.message = f"`loss`: {exc.message}"
+        raise exc.located(file, line) from None
+    return LossSpec(each=" ".join(text.split()), expr=expr, at=at, mean=mean, line=line)
+
+
+def _loss(doc, value) -> LossSpec:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(as_number(doc, ("loss",), value))
+    if isinstance(value, str):
+        return parse_loss(value, file=doc.file, line=doc.line("loss"))
+    spec = _mapping(doc, ("loss",), value)
+    reject_unknown_keys(doc, ("loss",), spec, LOSS_KEYS, what="loss key")
+    if "each" not in spec:
+        fail(doc, ("loss",), "`loss` needs `each`: the loss at one step, such as "
+                             "0.5 * (y - target) ** 2")
+    each = spec["each"]
+    if isinstance(each, (int, float)) and not isinstance(each, bool):
+        each = str(as_number(doc, ("loss", "each"), each))
+    if not isinstance(each, str):
+        fail(doc, ("loss", "each"), f"`loss.each` must be an expression, not {describe(each)}")
+    at = spec.get("at", "all")
+    if isinstance(at, int) and not isinstance(at, bool):
+        at = [at]
+    if isinstance(at, list):
+        if not at or not all(isinstance(t, int) and not isinstance(t, bool) for t in at):
+            fail(doc, ("loss", "at"), "`loss.at` must be `all`, `last` or a list of steps such as [3]")
+        at = tuple(at)
+    elif at not in ("all", "last"):
+        fail(doc, ("loss", "at"), f"`loss.at` must be `all`, `last` or a list of steps, not "
+                                  f"{describe(at)}")
+    mean = spec.get("mean", False)
+    if not isinstance(mean, bool):
+        fail(doc, ("loss", "mean"), f"`loss.mean` must be true or false, not {describe(mean)}")
+    return parse_loss(each, at=at, mean=mean, file=doc.file,
+                      line=doc.line("loss", "each") or doc.line("loss"))
 
 
 def _check_varied_names(doc, problem: Problem) -> None:

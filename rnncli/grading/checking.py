@@ -15,7 +15,11 @@ def check_problem(problem: Problem) -> None:
     if level == "trace":
         from rnncli.solve.trace import run_trace
 
-        run_trace(problem)
+        trace = run_trace(problem)
+        if problem.loss is not None:
+            from rnncli.solve.gradients import check_loss
+
+            check_loss(problem, trace.cell, problem.loss)
     elif level == "shapes":
         from rnncli.solve.counting import count_parameters
 

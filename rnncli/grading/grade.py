@@ -270,17 +270,19 @@ class Marking:
 
     def _singles(self, ref: Reference, entry) -> list:
         """Returns [(single reference, raw value)]: `h: [a, b, c]` answers h[1], h[2], h[3]."""
-        if ref.kind != "quantity" or ref.step is not None:
+        if ref.kind not in ("quantity", "grad") or ref.step is not None:
             return [(ref, entry.value)]
         problem = self._names_nothing(ref)
         if problem:
             raise ProblemError(problem)
         steps = self.solution.expand(ref)
+        if steps == [ref]:          # grad.W_f: a parameter's gradient has no steps
+            return [(ref, entry.value)]
         if is_blank(entry.value):
             return [(step, None) for step in steps]       # `h:` left blank: every step blank
         if not isinstance(entry.value, list) or len(entry.value) != len(steps):
             raise ProblemError(f"`{ref}` stands for every step: give a list of {len(steps)} "
-                               f"values, one per step, or answer {ref.name}[{steps[0].step}], "
+                               f"values, one per step, or answer {steps[0]}, "
                                "... one by one")
         return list(zip(steps, entry.value))
 
@@ -317,6 +319,17 @@ class Marking:
             return GradedItem(given=value, status="correct", points=item.max_points,
                               feedback=_closeness(item, value), difference=difference,
                               line=line, **base)
+        if item.ref.kind in ("grad", "loss"):
+            from rnncli.grading.gradient_grading import grade_wrong_gradient
+
+            follow = grade_wrong_gradient(self, item, value, student_values)
+            status = "follow-through" if follow.accepted else "wrong"
+            points = item.max_points * self.credit if follow.accepted else 0.0
+            return GradedItem(given=value, status=status, points=points, difference=difference,
+                              diagnosis=follow.diagnosis, line=line,
+                              follow_through_from=follow.used,
+                              feedback="; ".join([_off_by(item, value)] + list(follow.notes))
+                              if not follow.accepted else follow.notes[0], **base)
         return self._wrong(item, value, difference, line, student_values, ruled_out, base)
 
     def _wrong(self, item, value, difference, line, student_values, ruled_out, base) -> GradedItem:

@@ -98,8 +98,8 @@ def _points(problem, question: Question, index: int, refs: dict) -> dict:
         except ProblemError as exc:
             _fail(problem, where, f"question `{question.id}` points: {exc.message}")
         covered = [k for k, (single, raw) in refs.items()
-                   if k == str(ref) or (ref.step is None and ref.kind == "quantity"
-                                        and single.kind == "quantity" and single.name == ref.name)]
+                   if k == str(ref) or (ref.step is None and ref.kind in ("quantity", "grad")
+                                        and single.kind == ref.kind and single.name == ref.name)]
         if not covered:
             _fail(problem, where, f"question `{question.id}` gives points to `{key}`, which it "
                   "does not ask")

@@ -68,7 +68,63 @@ class Concat:
     items: tuple
 
 
-Node = Union[Number, Name, Step, Value, Call, BinOp, Neg, Concat]
+@dataclass(frozen=True)
+class Grad:
+    """The total derivative dL/d`name` at step t-`lag` (a negative lag is a later step).
+
+    Produced by differentiation (rnncli.language.derivatives), never by the parser.
+    """
+
+    name: str
+    lag: int = 0
+
+
+@dataclass(frozen=True)
+class Transpose:
+    """The transpose of a matrix (Wᵀ), as the chain rule through `W @ x` writes it."""
+
+    operand: "Node"
+
+
+@dataclass(frozen=True)
+class Outer:
+    """The outer product of two vectors (δ ⊗ x = δ xᵀ): a matrix's gradient."""
+
+    left: "Node"
+    right: "Node"
+
+
+@dataclass(frozen=True)
+class Part:
+    """Entries start..stop-1 of a vector (one entry, as a number, when `scalar`).
+
+    The gradient of a concatenation `[a, b]` is split back into its parts.
+    """
+
+    operand: "Node"
+    start: int
+    stop: int
+    scalar: bool = False
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """A number repeated into a vector or matrix of `shape` (the gradient through `sum`)."""
+
+    operand: "Node"
+    shape: tuple
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """The partial derivative ∂of/∂wrt of two names (written, not evaluated: `jacobian`)."""
+
+    of: "Node"
+    wrt: "Node"
+
+
+Node = Union[Number, Name, Step, Value, Call, BinOp, Neg, Concat, Grad, Transpose, Outer, Part,
+             Broadcast, Derivative]
 
 def children(node: Node) -> tuple:
     """Returns the direct sub-expressions of a node, in order."""
@@ -80,6 +136,10 @@ def children(node: Node) -> tuple:
         return node.args
     if isinstance(node, Concat):
         return node.items
+    if isinstance(node, (Transpose, Part, Broadcast)):
+        return (node.operand,)
+    if isinstance(node, Outer):
+        return (node.left, node.right)
     return ()
 
 
@@ -118,6 +178,14 @@ def transform(node: Node, leaf) -> Node:
         return Call(node.function, tuple(transform(a, leaf) for a in node.args))
     if isinstance(node, Concat):
         return Concat(tuple(transform(a, leaf) for a in node.items))
+    if isinstance(node, Transpose):
+        return Transpose(transform(node.operand, leaf))
+    if isinstance(node, Outer):
+        return Outer(transform(node.left, leaf), transform(node.right, leaf))
+    if isinstance(node, Part):
+        return Part(transform(node.operand, leaf), node.start, node.stop, node.scalar)
+    if isinstance(node, Broadcast):
+        return Broadcast(transform(node.operand, leaf), node.shape)
     return node
 
 

@@ -50,6 +50,15 @@ def identity(x):
     return x
 
 
+def total(x):
+    # `sum`: a vector (or matrix) to the sum of its entries; a number stays as it is.
+    return np.sum(x)
+
+
+def average(x):
+    return np.mean(x)
+
+
 @dataclass(frozen=True)
 class Function:
     name: str
@@ -58,6 +67,13 @@ class Function:
     latex: str         # how the LaTeX printer writes it
     low: float = -math.inf    # the range of values it can produce, for grading
     high: float = math.inf
+    # The derivative, in the equation language: `z` is the argument, `y` the value
+    # f(z). Elementwise functions only; None where the chain rule needs a rule of
+    # its own (softmax, sum, mean: rnncli.language.derivatives). At a kink the
+    # value is PyTorch's: relu'(0) = 0, hard_sigmoid'(±3) = 0, and sign, step and
+    # round have derivative 0 everywhere (PyTorch's zeros for sign and round).
+    derivative: str | None = None
+    reduces: bool = False     # sum, mean: a vector in, a number out
 
     def in_range(self, value) -> bool:
         """Returns whether every entry of `value` is one this function can produce."""
@@ -66,15 +82,20 @@ class Function:
 
 
 FUNCTIONS: dict[str, Function] = {f.name: f for f in [
-    Function("sigmoid", sigmoid, "σ", r"\sigma", 0.0, 1.0),
-    Function("tanh", np.tanh, "tanh", r"\tanh", -1.0, 1.0),
-    Function("relu", relu, "ReLU", r"\operatorname{ReLU}", 0.0),
+    Function("sigmoid", sigmoid, "σ", r"\sigma", 0.0, 1.0, derivative="y * (1 - y)"),
+    Function("tanh", np.tanh, "tanh", r"\tanh", -1.0, 1.0, derivative="1 - y ** 2"),
+    # step(y) = step(z) for y = relu(z): 0 at the kink, as PyTorch's threshold_backward.
+    Function("relu", relu, "ReLU", r"\operatorname{ReLU}", 0.0, derivative="step(y)"),
     Function("softmax", softmax, "softmax", r"\operatorname{softmax}", 0.0, 1.0),
-    Function("exp", np.exp, "exp", r"\exp", 0.0),
-    Function("log", np.log, "log", r"\log"),
-    Function("identity", identity, "id", r"\operatorname{id}"),
-    Function("hard_sigmoid", hard_sigmoid, "hard_σ", r"\operatorname{hard\_\sigma}", 0.0, 1.0),
-    Function("sign", np.sign, "sign", r"\operatorname{sign}", -1.0, 1.0),
-    Function("step", step, "step", r"\operatorname{step}", 0.0, 1.0),
-    Function("round", round_half_even, "round", r"\operatorname{round}"),
+    Function("exp", np.exp, "exp", r"\exp", 0.0, derivative="y"),
+    Function("log", np.log, "log", r"\log", derivative="1 / z"),
+    Function("identity", identity, "id", r"\operatorname{id}", derivative="1"),
+    # PyTorch's hardsigmoid_backward: 1/6 strictly inside (-3, 3), 0 at and beyond ±3.
+    Function("hard_sigmoid", hard_sigmoid, "hard_σ", r"\operatorname{hard\_\sigma}", 0.0, 1.0,
+             derivative="step(z + 3) * step(3 - z) / 6"),
+    Function("sign", np.sign, "sign", r"\operatorname{sign}", -1.0, 1.0, derivative="0"),
+    Function("step", step, "step", r"\operatorname{step}", 0.0, 1.0, derivative="0"),
+    Function("round", round_half_even, "round", r"\operatorname{round}", derivative="0"),
+    Function("sum", total, "sum", r"\operatorname{sum}", reduces=True),
+    Function("mean", average, "mean", r"\operatorname{mean}", reduces=True),
 ]}

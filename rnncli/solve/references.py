@@ -1,4 +1,5 @@
-"""Quantity references (docs/file-formats.md): `h[2]`, `h`, `params.total`, `params.W_f`.
+"""Quantity references (docs/file-formats.md): `h[2]`, `h`, `params.total`, `params.W_f`,
+`loss`, `loss[2]`, `grad.W_f`, `grad.h[2]`.
 
 A reference names something rnncli can compute; `Solution` computes it once
 (the trace, the parameter counts) and answers every reference from that.
@@ -16,14 +17,15 @@ _STEP_REF = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d+)\s*\])?\s*
 _KIND_REF = re.compile(r"^\s*([a-z]+)\.([A-Za-z][A-Za-z0-9_]*)\s*$")
 _SHEET_REF = re.compile(r"^\s*(?:(unroll)\.([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d{1,9})\s*\])?"
                         r"|(graph)\s*(?:\[\s*(\d{1,9})\s*\])?|(plot)(?:\.([A-Za-z][A-Za-z0-9_]*))?)\s*$")
-KINDS = ("params", "unroll", "graph", "plot")
+_GRAD_REF = re.compile(r"^\s*grad\.([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d{1,9})\s*\])?\s*$")
+KINDS = ("params", "grad", "unroll", "graph", "plot")
 SHEET_KINDS = ("unroll", "graph", "plot")     # spec §16: shown by `solve`; see sheet_references.py
 MAX_STEP_DIGITS = 9     # a step index beyond 10^9 names nothing; Python refuses int() of 4300 digits
 
 
 @dataclass(frozen=True)
 class Reference:
-    kind: str               # "quantity", "params", "unroll", "graph" or "plot"
+    kind: str               # "quantity", "params", "grad" (dL/dq), "loss", "unroll", "graph" or "plot"
     name: str               # "" for `graph` and a bare `plot`
     step: int | None = None
 
@@ -32,6 +34,10 @@ class Reference:
             from rnncli.solve.sheet_references import sheet_reference_text
 
             return sheet_reference_text(self)
+        if self.kind == "loss":
+            return "loss" if self.step is None else f"loss[{self.step}]"
+        if self.kind == "grad":
+            return f"grad.{self.name}" + ("" if self.step is None else f"[{self.step}]")
         if self.kind != "quantity":
             return f"{self.kind}.{self.name}"
         return self.name if self.step is None else f"{self.name}[{self.step}]"
@@ -52,6 +58,10 @@ def parse_reference(text) -> Reference:
     if re.match(r"^\s*(graph|plot|unroll)\b", text):
         raise ProblemError(f"`{_clip(text)}` is not a sheet reference; they are written graph, graph[T], "
                            "plot, plot.h, unroll.h[T]")
+    match = _GRAD_REF.match(text)
+    if match:
+        name, step = match.groups()
+        return Reference("grad", name, None if step is None else int(step))
     match = _KIND_REF.match(text)
     if match:
         kind, name = match.groups()
@@ -67,7 +77,9 @@ def parse_reference(text) -> Reference:
     if step is not None and len(step.lstrip("-").lstrip("0")) > MAX_STEP_DIGITS:
         raise ProblemError(f"`{name}[...]`: the step index has {len(step.lstrip('-'))} digits; "
                            "no problem has that many steps")
-    return Reference("quantity", name, None if step is None else int(step))
+    # `loss` always names the loss (spec §13), `loss[t]` the loss at step t.
+    return Reference("loss" if name == "loss" else "quantity", name,
+                     None if step is None else int(step))
 
 
 def _clip(text: str, limit: int = 60) -> str:
@@ -160,6 +172,12 @@ class Solution:
 
         return count_parameters(self.problem)
 
+    @cached_property
+    def gradients(self):
+        from rnncli.solve.gradients import run_gradients
+
+        return run_gradients(self.problem)
+
     def steps(self) -> range:
         """Returns the step indices of the trace."""
         first = self.problem.time_start
@@ -174,6 +192,10 @@ class Solution:
         if ref.kind == "quantity" and ref.step is None:
             self.check(ref)
             return [Reference("quantity", ref.name, t) for t in self.steps()]
+        if ref.kind == "grad" and ref.step is None:
+            self.check(ref)
+            if ref.name in self.gradients.cell.quantities:
+                return [Reference("grad", ref.name, t) for t in self.steps()]
         return [ref]
 
     def check(self, ref: Reference) -> None:
@@ -188,6 +210,9 @@ class Solution:
                 raise ProblemError(f"`{ref}`: no parameter `{ref.name}`"
                                    f"{did_you_mean(ref.name, names + ['total'])}")
             return
+        if ref.kind in ("grad", "loss"):
+            self._check_gradient(ref)
+            return
         cell = self.trace.cell
         known = list(cell.quantities) + list(cell.inputs)
         if ref.name not in known:
@@ -200,13 +225,53 @@ class Solution:
             raise ProblemError(f"`{ref}`: step {ref.step} is outside the steps "
                                f"{steps.start}..{steps.stop - 1}")
 
+    def _check_gradient(self, ref: Reference) -> None:
+        if self.problem.loss is None:
+            raise ProblemError(f"`{ref}`: the problem has no `loss` to differentiate; add one, "
+                               "such as `loss: 0.5 * (y - target) ** 2`")
+        result = self.gradients
+        if ref.kind == "loss":
+            if ref.step is not None and ref.step not in result.counted:
+                raise ProblemError(f"`{ref}`: the loss is counted at steps "
+                                   f"{', '.join(map(str, result.counted))}, not at {ref.step}")
+            return
+        quantities, params = result.cell.quantities, result.plan.trainable
+        if ref.name in params or ref.name in result.problem.fixed:
+            if ref.name in result.problem.fixed:
+                raise ProblemError(f"`{ref}`: `{ref.name}` is fixed; it has no gradient")
+            if ref.step is not None:
+                raise ProblemError(f"`{ref}`: a parameter's gradient has no step; write "
+                                   f"grad.{ref.name}")
+            return
+        if ref.name not in quantities:
+            known = list(quantities) + list(params)
+            raise ProblemError(f"`{ref}`: no quantity or parameter `{ref.name}`"
+                               f"{did_you_mean(ref.name, known)}")
+        if ref.step is not None:
+            first = self.problem.time_start
+            initial = ref.step == first - 1 and ref.name in result.initial
+            if ref.step not in self.steps() and not initial:
+                raise ProblemError(f"`{ref}`: step {ref.step} is outside the steps "
+                                   f"{first}..{self.steps().stop - 1}")
+
     def value(self, ref: Reference):
-        """Returns the computed value of a single reference (a step, a count)."""
+        """Returns the computed value of a single reference (a step, a count, a gradient)."""
         self.check(ref)
         if ref.kind in SHEET_KINDS:
             from rnncli.solve.sheet_references import sheet_value
 
             return sheet_value(self, ref)
+        if ref.kind == "loss":
+            result = self.gradients
+            return result.loss if ref.step is None else dict(result.losses)[ref.step]
+        if ref.kind == "grad":
+            result = self.gradients
+            if ref.step is None and ref.name in result.params:
+                return result.params[ref.name]
+            if ref.step is None:
+                raise ProblemError(f"`{ref}` stands for every step; name one, as in "
+                                   f"grad.{ref.name}[{self.steps().start}]")
+            return result.grad(ref.name, ref.step)
         if ref.kind == "params":
             if ref.name == "total":
                 return self.counts.total

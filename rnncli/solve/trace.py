@@ -15,7 +15,8 @@ import numpy as np
 from rnncli.cells.cell import Cell, equation_line
 from rnncli.cells.build import build_cell
 from rnncli.errors import EquationError, ProblemError
-from rnncli.language.expression import BinOp, Call, Concat, Name, Neg, Node, Number, Step, Value
+from rnncli.language.expression import (BinOp, Broadcast, Call, Concat, Grad, Name, Neg, Node,
+                                       Number, Outer, Part, Step, Transpose, Value)
 from rnncli.language.functions import FUNCTIONS
 from rnncli.files.problem import Problem
 
@@ -53,6 +54,10 @@ def _matmul(a, b):
         return a * b[0]
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return a * b
+    if np.ndim(a) == 2 and np.ndim(b) >= 3:
+        # W @ v for a stack of row vectors v (L, 1, n), as `jacobian` evaluates every
+        # step side by side: each v's product is v Wᵀ.
+        return b @ np.transpose(a)
     return a @ b
 
 
@@ -98,10 +103,34 @@ def compile_expression(node: Node, constants: dict | None = None):
         items = [compile_child(i) for i in node.items]
         return lambda current, lagged: np.concatenate(
             [np.atleast_1d(item(current, lagged)) for item in items])
+    if isinstance(node, Grad):
+        key, lag = GRAD_PREFIX + node.name, node.lag
+        if lag == 0:
+            return lambda current, lagged: current[key]
+        return lambda current, lagged: lagged[lag][key]
+    if isinstance(node, Transpose):
+        operand = compile_child(node.operand)
+        return lambda current, lagged: np.transpose(operand(current, lagged))
+    if isinstance(node, Outer):
+        left, right = compile_child(node.left), compile_child(node.right)
+        return lambda current, lagged: np.outer(left(current, lagged), right(current, lagged))
+    if isinstance(node, Part):
+        operand, start, stop = compile_child(node.operand), node.start, node.stop
+        if node.scalar:
+            return lambda current, lagged: operand(current, lagged)[..., start]
+        return lambda current, lagged: operand(current, lagged)[..., start:stop]
+    if isinstance(node, Broadcast):
+        operand, shape = compile_child(node.operand), node.shape
+        return lambda current, lagged: np.broadcast_to(operand(current, lagged), shape)
     if isinstance(node, Step):
         raise EquationError(f"a fixed step `{node.name}[{node.step}]` cannot be evaluated inside "
                             "a cell", equation=None)
     raise TypeError(node)
+
+
+# Where a backward pass keeps dL/dq among the values of a step: `∂h` cannot clash
+# with a name of the language.
+GRAD_PREFIX = "∂"
 
 
 def evaluate_node(node: Node, current: dict, lagged: list | None = None):

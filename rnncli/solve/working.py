@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnncli.language.expression import BinOp, Call, Name, Neg, Node, Number, Step, Value, transform, walk
+from rnncli.language.expression import (BinOp, Broadcast, Call, Grad, Name, Neg, Node, Number, Outer,
+                                       Part, Step, Transpose, Value, transform, walk)
 from rnncli.solve.trace import Trace, evaluate_node
 
 MAX_SUBSTITUTED_ENTRIES = 9
@@ -49,8 +50,16 @@ def scalar_test(shapes: dict):
     def is_scalar(node: Node) -> bool:
         if isinstance(node, Number):
             return True
-        if isinstance(node, (Name, Step)):
+        if isinstance(node, (Name, Step, Grad)):
             return shapes.get(node.name, (None,)) == ()
+        if isinstance(node, Call) and node.function in ("sum", "mean"):
+            return True
+        if isinstance(node, Part):
+            return node.scalar
+        if isinstance(node, (Outer, Broadcast)):
+            return False
+        if isinstance(node, Transpose):
+            return is_scalar(node.operand)
         if isinstance(node, Value):
             return np.ndim(node.value) == 0
         if isinstance(node, (Neg, Call)):

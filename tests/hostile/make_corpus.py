@@ -136,6 +136,9 @@ PROBLEMS: dict[str, bytes | str] = {
     "nested-concat-8.yaml": nested_concat(8),
     "nested-concat-wide.yaml": nested_concat(3, width=200),
     "size-count-only-huge.yaml": "cell: lstm\nsizes: {input: 1000000, hidden: 1000000}\n",
+    "jacobian-huge-state.yaml": "equations:\n  h: tanh(h[t-1] + x)\nsizes: {h: 100000}\n"
+                                "inputs: {x: [1, 1]}\nloss: sum(h)\n",
+    "loss-junk.yaml": GOOD + "loss: \"__import__('os')\"\n",
     "size-huge-with-params.yaml": "equations:\n  h: tanh(W @ h[t-1])\nsizes: {h: 1000000}\nparams: {W: 1}\nsteps: 2\n",
     # ---- equations ----------------------------------------------------------------------------------
     "eq-if-else.yaml": "equations:\n  h: 1if x else x\ninputs: {x: [1]}\n",

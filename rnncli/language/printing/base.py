@@ -15,7 +15,7 @@ from rnncli.language.expression import BinOp, Neg, Node, Number, Value
 PRECEDENCE = {
     "+": (10, "sum"), "-": (10, "sum"),
     "*": (20, "product"), "@": (20, "product"), "/": (20, "product"),
-    "·": (20, "product"), "⊙": (20, "hadamard"),
+    "·": (20, "product"), "⊙": (20, "hadamard"), "⊗": (20, "outer"),
     "neg": (30, "neg"), "**": (40, "power"), "atom": (100, "atom"),
 }
 
@@ -121,6 +121,12 @@ class Printer:
         """Returns (strength, family) of a node as printed, from PRECEDENCE."""
         if isinstance(node, BinOp):
             return PRECEDENCE[self.operator(node)]
+        # The nodes of derivatives (language/derivatives.py) that print with an operator.
+        kind = type(node).__name__
+        if kind == "Outer":
+            return PRECEDENCE["⊗"]
+        if kind == "Broadcast":
+            return PRECEDENCE["·" if self.mathematical else "*"]
         if isinstance(node, Neg) or is_negative(node):
             return PRECEDENCE["neg"]
         return PRECEDENCE["atom"]
@@ -156,9 +162,9 @@ class Printer:
         return left, right
 
     def step_index(self, lag: int) -> str:
-        """Returns the step of a name read `lag` steps back: `3`, `t`, `t-1`."""
+        """Returns the step of a name read `lag` steps back: `3`, `t`, `t-1` (`t+1` when negative)."""
         if self.step is None:
-            return "t" if lag == 0 else f"t-{lag}"
+            return "t" if lag == 0 else f"t-{lag}" if lag > 0 else f"t+{-lag}"
         return str(self.step - lag)
 
     def number(self, value: float, given: bool = False) -> str:

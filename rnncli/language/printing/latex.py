@@ -124,6 +124,30 @@ class LatexPrinter(Printer):
                 rows.append(self._print(item))
         return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
 
+    def _print_Grad(self, node):
+        if node.name in self.constants:
+            target = latex_name(node.name)
+        else:
+            target = self._superscript(node.name, self.step_index(node.lag))
+        return rf"\frac{{\partial L}}{{\partial {target}}}"
+
+    def _print_Derivative(self, node):
+        return rf"\frac{{\partial {self._print(node.of)}}}{{\partial {self._print(node.wrt)}}}"
+
+    def _print_Transpose(self, node):
+        return "{" + self.parenthesize(node.operand, "atom") + r"}^{\top}"
+
+    def _print_Outer(self, node):
+        left = self.parenthesize(node.left, "⊗", strict=True)
+        return left + r" \otimes " + self.parenthesize(node.right, "⊗", strict=True)
+
+    def _print_Part(self, node):
+        entries = str(node.start + 1) if node.scalar else f"{node.start + 1}..{node.stop}"
+        return self.brackets(self._print(node.operand)) + "_{" + entries + "}"
+
+    def _print_Broadcast(self, node):
+        return self.parenthesize(node.operand, "·") + r" \mathbf{1}"
+
 
 def to_latex(node, step: int | None = None, precision: int = 4, scalar=None,
              constants=frozenset()) -> str:

@@ -51,6 +51,28 @@ class SourcePrinter(Printer):
     def _print_Concat(self, node):
         return "[" + ", ".join(self._print(i) for i in node.items) + "]"
 
+    # Derivative nodes have no syntax of their own in the language; they print as
+    # calls, which read back as uninterpreted symbols.
+    def _print_Grad(self, node):
+        if node.lag == 0 and self.step is None:
+            return f"grad.{node.name}"
+        return f"grad.{node.name}[{self.step_index(node.lag)}]"
+
+    def _print_Derivative(self, node):
+        return f"d({self._print(node.of)}, {self._print(node.wrt)})"
+
+    def _print_Transpose(self, node):
+        return f"transpose({self._print(node.operand)})"
+
+    def _print_Outer(self, node):
+        return f"outer({self._print(node.left)}, {self._print(node.right)})"
+
+    def _print_Part(self, node):
+        return f"part({self._print(node.operand)}, {node.start}, {node.stop})"
+
+    def _print_Broadcast(self, node):
+        return f"{self.parenthesize(node.operand, '*')} * ones({', '.join(map(str, node.shape))})"
+
 
 def to_source(node, step: int | None = None) -> str:
     """Returns `node` written in the equation language."""

@@ -59,6 +59,28 @@ class TextPrinter(Printer):
         return "[" + ", ".join(parts) + "]"
 
 
+    def _print_Grad(self, node):
+        if node.name in self.constants:
+            return f"∂L/∂{node.name}"
+        return f"∂L/∂{node.name}({self.step_index(node.lag).replace('-', '−')})"
+
+    def _print_Derivative(self, node):
+        return f"∂{self._print(node.of)}/∂{self._print(node.wrt)}"
+
+    def _print_Transpose(self, node):
+        return self.parenthesize(node.operand, "atom") + "ᵀ"
+
+    def _print_Outer(self, node):
+        return f"{self.parenthesize(node.left, '⊗', strict=True)} ⊗ {self.parenthesize(node.right, '⊗', strict=True)}"
+
+    def _print_Part(self, node):
+        entries = str(node.start + 1) if node.scalar else f"{node.start + 1}..{node.stop}"
+        return f"{self.parenthesize(node.operand, 'atom')}[{entries}]"
+
+    def _print_Broadcast(self, node):
+        return f"{self.parenthesize(node.operand, '·')}·𝟏"
+
+
 def _is_vector_value(node) -> bool:
     return isinstance(node, Value) and getattr(node.value, "ndim", 0) == 1
 

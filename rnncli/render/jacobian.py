@@ -1,0 +1,115 @@
+"""Jacobian -> text lines, Markdown, LaTeX and the `rnncli/jacobian@1` JSON document."""
+from __future__ import annotations
+
+import numpy as np
+
+from rnncli.language.expression import Value
+from rnncli.language.printing.base import format_number
+from rnncli.language.printing.latex import LatexPrinter, latex_name
+from rnncli.language.printing.text import TextPrinter
+from rnncli.render.json_document import plain
+from rnncli.render.trace import one_line, value_text
+
+
+def _printer(cls, result, step=None, precision=4):
+    # The expansion multiplies Jacobians (matrices): written with ·, never ⊙.
+    return cls(step=step, precision=precision, scalar=lambda node: True,
+               constants=frozenset(result.cell.params))
+
+
+def _flag(result) -> list[str]:
+    lines = []
+    if result.vanishing is not None:
+        lines.append(f"vanishing: the norm falls below 1e-3 at k = {result.vanishing} "
+                     f"({result.to - result.vanishing} steps back)")
+    if result.exploding is not None:
+        lines.append(f"exploding: the norm rises above 1e3 at k = {result.exploding} "
+                     f"({result.to - result.exploding} steps back)")
+    if not lines:
+        lines.append("the norm stays between 1e-3 and 1e3 back to the initial state")
+    return lines
+
+
+def text_sections(result, precision: int):
+    """Yields (section title, [lines]) in reading order, for text and Markdown."""
+    q = result.of
+    symbolic = _printer(TextPrinter, result, precision=precision)
+    lines = [f"d{q}(t)/d{q}(t−1) = {symbolic.doprint(result.expansion)}",
+             f"direct term ({q}'s own equation, everything else held) = "
+             f"{symbolic.doprint(result.direct_term)}"]
+    if result.indirect:
+        through = ", ".join(symbolic.doprint(n) for n in result.indirect)
+        lines.append(f"indirect terms: through {through}, which {q}(t−1) also moves")
+    yield "One step, by the chain rule", lines
+    rows = []
+    for step in result.steps:
+        rows.append(f"d{q}({step.t})/d{q}({step.t - 1}): direct = {value_text(step.direct, precision)}"
+                    f", total = {value_text(step.total, precision)}")
+    yield "One step, with numbers", rows
+    rows = [f"d{q}({result.to})/d{q}({b.k}) = {value_text(b.jacobian, precision)}, "
+            f"norm {format_number(b.norm, precision) if b.norm >= 10 ** -precision else f'{b.norm:.3e}'}"
+            for b in result.back]
+    yield f"Back through time from step {result.to}", rows + _flag(result)
+
+
+def render_markdown(result, precision: int) -> str:
+    problem = result.problem
+    out = [f"# {one_line(problem.title or 'Jacobians')}", ""]
+    if problem.source:
+        out += [f"Source: {one_line(problem.source)}", ""]
+    for title, lines in text_sections(result, precision):
+        out += [f"## {title}", ""] + [f"- `{line}`" for line in lines] + [""]
+    return "\n".join(out)
+
+
+def render_jacobian_text(result, precision: int, console) -> None:
+    from rich.text import Text
+
+    from rnncli.render.text import title_lines
+
+    title_lines(console, result.problem)
+    for title, lines in text_sections(result, precision):
+        console.print()
+        console.print(Text(title, style="bold cyan"))
+        for line in lines:
+            console.print("  " + line, soft_wrap=True)
+
+
+def render_latex(result, precision: int) -> str:
+    """Returns a complete LaTeX document: the expansion, the one-step and the long-range
+    derivatives with their norms, and where they vanish or explode."""
+    from rnncli.render.latex import align_rows, document, latex_text
+
+    problem = result.problem
+    q = latex_name(result.of)
+    printer = _printer(LatexPrinter, result, precision=precision)
+    printer.breakable = True
+    value = lambda v: LatexPrinter(precision=precision).doprint(Value(np.asarray(v)))  # noqa: E731
+    frac = lambda a, b: rf"\frac{{\partial {{{q}}}^{{({a})}}}}{{\partial {{{q}}}^{{({b})}}}}"  # noqa: E731
+    body = [r"\subsection*{One step, by the chain rule}"]
+    body += align_rows([(frac("t", "t-1"), [printer.doprint(result.expansion)]),
+                        (r"\text{direct}", [printer.doprint(result.direct_term)])])
+    body += align_rows([(frac(step.t, step.t - 1), [value(step.total)]) for step in result.steps]
+                       + [(rf"\text{{direct}}^{{({step.t})}}", [value(step.direct)])
+                          for step in result.steps])
+    body += [r"\subsection*{Back to every earlier step}"]
+    body += align_rows([(frac(result.to, b.k), [value(b.jacobian), rf"\lVert\cdot\rVert = {b.norm:.4g}"])
+                        for b in result.back])
+    body += [latex_text(line) + "\n" for line in _flag(result)]
+    return document(problem.title or "Jacobians", body, problem.source)
+
+
+def jacobian_document(result) -> dict:
+    """Returns the `rnncli/jacobian@1` document (spec §14); a scalar state gives numbers."""
+    return {
+        "schema": "rnncli/jacobian@1",
+        "title": result.problem.title,
+        "of": result.of,
+        "to": result.to,
+        "steps": [{"t": s.t, "step": plain(np.asarray(s.total)), "direct": plain(np.asarray(s.direct))}
+                  for s in result.steps],
+        "from": [{"k": b.k, "jacobian": plain(np.asarray(b.jacobian)), "norm": b.norm}
+                 for b in result.back],
+        "vanishing": result.vanishing,
+        "exploding": result.exploding,
+    }

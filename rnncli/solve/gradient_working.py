@@ -1,0 +1,135 @@
+"""Gradients -> the worked backward pass: each dL/dq(t) as a chain of forms.
+
+    ∂L/∂s(1) = ∂L/∂h(1)·q(1)·(1 − tanh(s(1))^2) + ∂L/∂s(2)·f(2)     the chain rule, in symbols
+             = 0.3·0.6·(1 − tanh(0.42)^2) + 0.1·0.5                  numbers substituted
+             = 0.1512 + 0.05                                         each term's value
+             = 0.2012                                                the value
+
+The forms are expression trees (printed by each format's printer); vectors and
+matrices are substituted only while small, as in the forward working.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnncli.language.derivatives import add
+from rnncli.language.expression import Grad, Name, Node, Value, transform, walk
+from rnncli.solve.gradients import Gradients
+from rnncli.solve.working import MAX_SUBSTITUTED_ENTRIES
+
+
+@dataclass(frozen=True)
+class WorkedGradient:
+    name: str                   # the quantity or parameter
+    t: int | None               # its step (None for a parameter)
+    symbolic: Node | None       # the chain-rule sum (None: nothing reads it)
+    substituted: Node | None    # numbers in place of names, when small
+    terms: Node | None          # the value of each term, when more than one
+    value: object
+
+
+@dataclass(frozen=True)
+class WorkedBackwardStep:
+    t: int
+    gradients: tuple            # WorkedGradient, from the last equation to the first
+
+
+def _lookup(result: Gradients, name: str, t: int):
+    problem = result.problem
+    if name in problem.params:
+        return problem.params[name]
+    if t < problem.time_start:
+        return result.trace.initial[name]
+    return result.trace.value(name, t)
+
+
+def _substitute(result: Gradients, node: Node, t: int) -> Node | None:
+    """Returns `node` (written at step t) with every name's value in place, or None if large."""
+    leaves = [n for n in walk(node) if isinstance(n, (Name, Grad))]
+
+    def value(n):
+        if isinstance(n, Grad):
+            return result.grad(n.name, t - n.lag)
+        return _lookup(result, n.name, t - n.lag)
+
+    if any(np.size(value(n)) > MAX_SUBSTITUTED_ENTRIES for n in leaves):
+        return None
+    return transform(node, lambda n: Value(value(n)) if isinstance(n, (Name, Grad)) else None)
+
+
+def _sum(nodes) -> Node | None:
+    total = None
+    for node in nodes:
+        total = add(total, node)
+    return total
+
+
+def _small(value) -> bool:
+    return np.size(value) <= MAX_SUBSTITUTED_ENTRIES
+
+
+def work_parts(result: Gradients, name: str, t: int | None, parts, value) -> WorkedGradient:
+    """Returns the forms of dL/dq(t) from its terms, each a (step, Part) written in q's frame."""
+    if not parts:
+        return WorkedGradient(name, t, None, None, None, value)
+    symbolic = _sum(part.term.symbolic for _, part in parts)
+    substituted = None
+    if _small(value):
+        pieces = [_substitute(result, part.term.symbolic, at) for at, part in parts]
+        if all(p is not None for p in pieces):
+            substituted = _sum(pieces)
+    terms = _sum(Value(part.value) for _, part in parts) if len(parts) > 1 and _small(value) else None
+    return WorkedGradient(name, t, symbolic, substituted, terms, value)
+
+
+def work_param(result: Gradients, name: str) -> WorkedGradient:
+    """Returns dL/dp as the sum over steps of its terms: symbols (at step t), then per step."""
+    terms = result.plan.params.get(name, ())
+    value = result.params[name]
+    if not terms:
+        return WorkedGradient(name, None, None, None, None, value)
+    symbolic = _sum(term.symbolic for term in terms)
+    contributions = result.param_parts.get(name, ())
+    substituted = per_step = None
+    if contributions and len(contributions) <= MAX_WORKED_STEPS:
+        pieces = [_substitute(result, symbolic, t) for t, _ in contributions]
+        if all(p is not None for p in pieces):
+            substituted = _sum(pieces)
+        if len(contributions) > 1:
+            per_step = _sum(Value(v) for _, v in contributions)
+    return WorkedGradient(name, None, symbolic, substituted, per_step, value)
+
+
+# A parameter's sum over steps is written out term by term up to this many steps.
+MAX_WORKED_STEPS = 6
+
+
+def work_steps(result: Gradients) -> tuple:
+    """Returns the WorkedBackwardStep of every step, from the last to the first."""
+    worked = []
+    order = [e.name for e in reversed(result.cell.equations)]
+    for step in reversed(result.steps):
+        gradients = tuple(work_parts(result, q, step.t, [(step.t, p) for p in step.parts.get(q, ())],
+                                     step.grads[q]) for q in order)
+        worked.append(WorkedBackwardStep(step.t, gradients))
+    return tuple(worked)
+
+
+def work_initial(result: Gradients) -> tuple:
+    """Returns the worked gradients of the initial states (read at t-1 by the first step)."""
+    first = result.problem.time_start
+    out = []
+    for q, value in result.initial.items():
+        parts = [(reader, part) for reader, part in result.initial_parts.get(q, ())]
+        out.append(_initial(result, q, first - 1, parts, value))
+    return tuple(out)
+
+
+def _initial(result, q, t, parts, value) -> WorkedGradient:
+    # Every term of an initial state is written at its reader's step, shifted to t.
+    shifted = [(t, part) for reader, part in parts if reader - part.term.shift == t]
+    if len(shifted) != len(parts):     # reads further back than t-1 (h[t-2]): values only
+        return WorkedGradient(q, t, None, None, None, value)
+    return work_parts(result, q, t, shifted, value)
