@@ -31,16 +31,25 @@ class RnncliError(Exception):
     def __str__(self) -> str:
         where = ""
         if self.file:
-            where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
-        return where + _one_line(self.message)
+            name = one_line(str(self.file))
+            where = f"{name}:{self.line}: " if self.line else f"{name}: "
+        return where + one_line(self.message)
 
 
-def _one_line(text: str) -> str:
-    """Returns text with control characters escaped, as `\\n`: a message quotes user
-    text (a YAML key may hold a line break), and an error must stay one line."""
-    if all(c.isprintable() for c in text):
+def one_line(text: str) -> str:
+    """Returns text with every control, format and bidi character escaped, as `\\n` or
+    `\\u202e`: a message quotes user text (a YAML key may hold a line break, a file name
+    an escape sequence), and an error must stay one line that cannot drive a terminal."""
+    if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    code = ord(c)
+    if c in "\n\t\r":
+        return repr(c)[1:-1]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 class InputFileError(RnncliError):

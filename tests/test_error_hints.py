@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -137,7 +138,8 @@ def test_a_quantity_named_h_1_is_not_second_guessed():
 
 def test_printed_keys_in_an_answers_file_are_invalid_with_the_hint(tmp_path):
     answers = tmp_path / "a.yaml"
-    answers.write_text(f"problem: {LSTM}\nanswers:\n  h(1): 0.2610\n  s_1: 0.4225\n")
+    shutil.copy(LSTM, tmp_path / "problem.yaml")     # self-check reads only a problem beside it
+    answers.write_text("problem: problem.yaml\nanswers:\n  h(1): 0.2610\n  s_1: 0.4225\n")
     code, out, err = run("grade", answers, "--format", "json")
     assert code == 1 and err == ""
     items = {i["ref"]: i for i in json.loads(out)["items"]}

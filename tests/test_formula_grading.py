@@ -7,6 +7,7 @@ distributivity to the formula's tree.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -196,11 +197,12 @@ def test_dropping_a_factor_anywhere_is_wrong(level, name):
 # ---- through `rnncli grade` ----------------------------------------------------------------------
 
 def test_grade_command_marks_formula_answers(tmp_path):
+    shutil.copy(RNN, tmp_path / "problem.yaml")       # self-check reads a problem beside the answers
     answers = tmp_path / "ada.yaml"
-    answers.write_text(yaml.safe_dump({"problem": str(RNN), "student": "Ada", "answers": {
+    answers.write_text(yaml.safe_dump({"problem": "problem.yaml", "student": "Ada", "answers": {
         "unroll.h[5]": "f(U @ f(W @ x[4] + U @ f(W @ x[3] + U @ f(W @ x[2] + U @ f(W @ x[1])))) + W @ x[5])"}}))
     bo = tmp_path / "bo.yaml"
-    bo.write_text(yaml.safe_dump({"problem": str(RNN), "answers": {"unroll.h[5]": _by_hand(5).replace("x[5]", "x[4]", 1)}}))
+    bo.write_text(yaml.safe_dump({"problem": "problem.yaml", "answers": {"unroll.h[5]": _by_hand(5).replace("x[5]", "x[4]", 1)}}))
     result = CliRunner().invoke(cli, ["grade", str(answers), str(bo), "--format", "json"])
     assert result.exit_code == 1
     import json
@@ -213,8 +215,9 @@ def test_grade_command_marks_formula_answers(tmp_path):
 
 
 def test_graph_and_plot_answers_are_not_scored(tmp_path):
+    shutil.copy(ROOT / "problems/lstm-goodfellow-forward.yaml", tmp_path / "problem.yaml")
     answers = tmp_path / "a.yaml"
-    answers.write_text(yaml.safe_dump({"problem": str(ROOT / "problems/lstm-goodfellow-forward.yaml"),
+    answers.write_text(yaml.safe_dump({"problem": "problem.yaml",
                                        "answers": {"s[1]": 0.4225}}))
     result = CliRunner().invoke(cli, ["grade", str(answers), "--format", "json"])
     import json

@@ -48,8 +48,8 @@ def classroom(tmp_path):
     """A class directory: the instructor's problem, five good and seven broken or hostile files."""
     shutil.copy(SEED002, tmp_path / "problem.yaml")
     shutil.copy(ADA, tmp_path / "ada.yaml")
-    (tmp_path / "ada.yaml").write_text(ADA.read_text().replace("../lstm-goodfellow-forward.yaml",
-                                                               "problem.yaml"))
+    (tmp_path / "ada.yaml").write_text(ADA.read_text().replace("problem: problems/lstm-goodfellow-forward.yaml",
+                                                               "problem: problem.yaml"))
     oracle = seed002()
     perfect = seed002_answers(oracle)
     tanh = seed002_answers(seed002(cell_input=math.tanh))
@@ -92,7 +92,8 @@ def test_self_check_of_the_shipped_example():
 
 
 def test_full_marks_exit_0(tmp_path):
-    (tmp_path / "a.yaml").write_text(answers_yaml(seed002_answers(seed002()), problem=str(SEED002)))
+    shutil.copy(SEED002, tmp_path / "problem.yaml")
+    (tmp_path / "a.yaml").write_text(answers_yaml(seed002_answers(seed002()), problem="problem.yaml"))
     result = run(tmp_path / "a.yaml")
     assert result.exit_code == 0, result.output
     assert "Score 9 / 9 (100%)" in result.stdout

@@ -117,14 +117,14 @@ def test_answers_about_a_bidirectional_network_are_graded(tmp_path):
 
     problem_path = ROOT / "problems" / "lstm-2layer-bidirectional-trace.yaml"
     trace = run_trace(load_problem(str(problem_path)))
-    lines = [f"problem: {problem_path}", "answers:"]
+    lines = ["answers:"]
     for step in trace.steps:
         for name in ("output", "h_l0", "h_l0_reverse", "c_l1_reverse"):
             value = np.ravel(step.values[name]) + (0.3 if (name, step.t) == ("c_l1_reverse", 2) else 0)
             lines.append(f"  {name}[{step.t}]: {json.dumps(value.tolist())}")
     answers = tmp_path / "student.yaml"
     answers.write_text("\n".join(lines) + "\n")
-    report = grade_files([str(answers)])
+    report = grade_files([str(answers)], str(problem_path))
     items = report.results[0].items
     statuses = {str(item.ref): item.status for item in items}
     assert statuses.pop("c_l1_reverse[2]") == "wrong"

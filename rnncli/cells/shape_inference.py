@@ -12,6 +12,11 @@ from rnncli.language.shape_unification import Dim, Inference, Slot, concrete, sh
 # Dimension labels of count-params formulas (H·I = 128·20).
 ALIAS_LABELS = {"input": "I", "hidden": "H", "output": "O"}
 MAX_ENTRIES = 50_000_000
+# A trace keeps every quantity at every step, and prints or writes them all; these bound
+# its memory and time before a step is computed, whatever the sizes, steps and
+# concatenations (a 64-unit LSTM over 1,000 steps, or a 256-unit one over 300, fit).
+MAX_TRACE_VALUES = 500_000        # steps × the entries of all quantities and inputs of a step
+MAX_QUANTITY_ENTRIES = 100_000    # the entries of the largest single quantity or input
 
 
 def size_targets(problem: Problem, cell: Cell) -> dict:
@@ -65,7 +70,32 @@ def infer_shapes(problem: Problem, cell: Cell, *, require_values: bool) -> Cell:
         if total > MAX_ENTRIES:
             raise ProblemError(f"the parameters have {total} entries; at most {MAX_ENTRIES} can "
                                "be traced", file=problem.file, line=problem.line("sizes"))
+        _check_trace_size(problem, cell, shapes)
     return dataclasses.replace(cell, shapes=shapes, dims=dims)
+
+
+def _check_trace_size(problem: Problem, cell: Cell, shapes: dict) -> None:
+    """Raises ProblemError when a trace would hold more values than the limits allow,
+    naming the line of `sizes` or `steps` (or the equation that makes a quantity big)."""
+    traced = list(cell.quantities) + list(cell.inputs)
+    largest = max(traced, key=lambda n: _count(shapes[n]), default=None)
+    if largest is not None and _count(shapes[largest]) > MAX_QUANTITY_ENTRIES:
+        if largest in problem.sizes:
+            line = problem.line("sizes", largest)
+        elif largest in cell.quantities:
+            line = equation_line(problem, cell.equation(largest))
+        else:
+            line = problem.line("sizes") or problem.line("inputs")
+        raise ProblemError(f"`{largest}` would have {_count(shapes[largest]):,} entries; a trace "
+                           f"allows at most {MAX_QUANTITY_ENTRIES:,} in one quantity",
+                           file=problem.file, line=line)
+    per_step = sum(_count(shapes[n]) for n in traced)
+    steps = problem.n_steps or 0
+    if steps * per_step > MAX_TRACE_VALUES:
+        line = problem.line("steps") if problem.steps is not None else problem.line("inputs")
+        raise ProblemError(f"the trace would hold {steps:,} steps × {per_step:,} values = "
+                           f"{steps * per_step:,} values; at most {MAX_TRACE_VALUES:,} can be "
+                           "traced (fewer steps, or smaller sizes)", file=problem.file, line=line)
 
 
 SIZE_ALIASES_SET = set(ALIAS_LABELS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from rnncli import __version__
-from rnncli.errors import RnncliError
+from rnncli.errors import RnncliError, one_line
 
 
 class UserError(click.ClickException):
@@ -19,13 +19,29 @@ class UserError(click.ClickException):
 
 
 class RnncliGroup(click.Group):
-    """Turns every RnncliError raised below into one line on stderr and exit 2."""
+    """Turns every RnncliError raised below, and click's own usage errors (a bad option, a
+    missing argument), into one line on stderr and exit 2: no usage block, no traceback."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line_usage(exc) from None
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except RnncliError as exc:
             raise UserError(str(exc)) from None
+        except click.UsageError as exc:
+            raise _one_line_usage(exc) from None
+
+
+def _one_line_usage(exc: click.UsageError) -> UserError:
+    """Returns click's usage error as one `Error:` line (the command named, the help hinted)."""
+    command = exc.ctx.command_path if exc.ctx is not None else "rnncli"
+    return UserError(one_line(f"{command}: {exc.format_message()} "
+                              f"(`{command} --help` shows the options)"))
 
 
 FORMATS = ("text", "json", "markdown", "latex")

@@ -8,7 +8,7 @@ from rnncli.cli.app import cli, emit, format_option
 
 
 @cli.command("count-params")
-@click.argument("problem", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problem", required=False, type=str)
 @click.option("--cell", metavar="C", help="Built-in cell, without a PROBLEM file (rnncli cells).")
 @click.option("--convention", metavar="K", help="Its convention (default: standard).")
 @click.option("--input-size", metavar="I", help="Input size.")

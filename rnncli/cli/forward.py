@@ -8,7 +8,7 @@ import click
 from rnncli.cli.app import FORMATS, cli, emit, format_option, precision_option
 from rnncli.cli.changes import change_options, forcing_options, load_changed
 from rnncli.cli.plotting import plot_options, show_plots
-from rnncli.errors import RnncliError
+from rnncli.errors import RnncliError, one_line
 
 
 def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
@@ -59,7 +59,7 @@ def _require_lstm(problem) -> None:
 
 
 @cli.command()
-@click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problem", type=str)
 @format_option(FORMATS)
 @precision_option
 @change_options
@@ -85,7 +85,7 @@ def trace(problem, output_format, precision, sets, forcings, compare, plot_file,
 
 
 @cli.command("lstm-trace")
-@click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problem", type=str)
 @format_option(FORMATS)
 @precision_option
 @change_options
@@ -106,7 +106,7 @@ def lstm_trace(problem, output_format, precision, sets, forcings, compare, plot_
 
 @cli.command()
 @click.argument("problems", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, allow_dash=True))
+                type=str)
 def check(problems):
     """Validate problem files; prints an "ok" line for each valid file.
 
@@ -127,7 +127,7 @@ def check(problems):
             failed = True
             click.echo(f"Error: {exc}", err=True)
         else:
-            click.echo(f"ok {STDIN_NAME if path == '-' else path}")
+            click.echo(f"ok {STDIN_NAME if path == '-' else one_line(path)}")
     if failed:
         sys.exit(2)
 
@@ -157,7 +157,7 @@ def cells(name, convention, output_format):
 
 
 @cli.command()
-@click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problem", type=str)
 @click.option("--to", "to", type=int, required=True, metavar="T",
               help="The step T whose formula is written out.")
 @click.option("--quantity", metavar="Q",
@@ -188,7 +188,7 @@ def unroll(problem, to, quantity, depth, use_let, output_format, sets):
 
 
 @cli.command()
-@click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problem", type=str)
 @click.option("--unfold", type=click.IntRange(1, 100), metavar="T",
               help="Draw the graph unfolded over T steps (default: the folded graph).")
 @click.option("--params", "show_params", is_flag=True,

@@ -9,8 +9,8 @@ from rnncli.cli.app import cli, emit, format_option, precision_option
 
 
 @cli.command()
-@click.argument("answers", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("--problem", "problem_path", metavar="PROBLEM", type=click.Path(allow_dash=True),
+@click.argument("answers", nargs=-1, required=True, type=str)
+@click.option("--problem", "problem_path", metavar="PROBLEM", type=str,
               help="Grade against this (the instructor's) problem; every answers file's "
                    "`problem:` key is ignored.")
 @format_option(("text", "json", "markdown", "latex"))
@@ -22,7 +22,11 @@ from rnncli.cli.app import cli, emit, format_option, precision_option
 @click.option("--variants", "variant_count", type=click.IntRange(1, 10_000), metavar="N",
               help="Grade each file against its student's exam variant of --problem (rnncli "
                    "variants PROBLEM --count N made them).")
-def grade(answers, problem_path, output_format, precision, csv_path, gradescope_path, variant_count):
+@click.option("--debug", is_flag=True,
+              help="If grading a file fails unexpectedly (a bug), print the traceback on "
+                   "stderr; the file is scored 0 either way.")
+def grade(answers, problem_path, output_format, precision, csv_path, gradescope_path, variant_count,
+          debug):
     """Grade answers files: tolerances, follow-through credit, diagnoses of common slips.
 
     Without --problem, each answers file is graded against its own `problem:`
@@ -50,7 +54,8 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
         raise UsageError("standard input (-) can be read only once")
     from rnncli.grading.grade import grade_files
 
-    report = grade_files(answers, problem_path, variants=variant_count)
+    report = grade_files(answers, problem_path, variants=variant_count,
+                         debug=sys.stderr if debug else None)
     for result in report.results:
         if result.error:
             click.echo(f"Error: {result.error}", err=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from rnncli.cli.changes import change_options, load_changed, teacher_forcing_option
 from rnncli.cli.app import FORMATS, cli, emit, format_option, precision_option
 
 
@@ -36,7 +37,7 @@ def _with_loss(problem, loss_text):
 
 
 @cli.command()
-@click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problem", type=str)
 @click.option("--loss", "loss_text", metavar="EXPR",
               help="The loss at one step (replaces the problem's), e.g. \"0.5 * (y - target) ** 2\".")
 @click.option("--at", "at", type=StepsChoice(), help="Count the loss at every step (all), the last, "
@@ -53,7 +54,10 @@ def _with_loss(problem, loss_text):
               help="Add one step of gradient descent: p - ETA * grad (after clipping).")
 @format_option(FORMATS)
 @precision_option
-def gradients(problem, loss_text, at, mean, truncate, clip_norm, clip_value, lr, output_format,
+@change_options
+@teacher_forcing_option
+def gradients(problem, loss_text, at, mean, truncate, clip_norm, clip_value, lr, sets, forcings,
+              output_format,
               precision):
     """Back-propagation through time, with every chain-rule term shown.
 
@@ -70,12 +74,11 @@ def gradients(problem, loss_text, at, mean, truncate, clip_norm, clip_value, lr,
       rnncli gradients problems/rnn-vanishing-gradients.yaml --at last --format json
     """
     from rnncli.errors import ProblemError
-    from rnncli.files.problem import load_problem
     from rnncli.solve.gradients import GradientOptions, run_gradients
 
     if clip_norm is not None and clip_value is not None:
         raise ProblemError("give --clip-norm or --clip-value, not both")
-    loaded = _with_loss(load_problem(problem), loss_text)
+    loaded = _with_loss(load_changed(problem, sets, forcings), loss_text)
     options = GradientOptions(at=at, mean=mean, truncate=truncate, clip_norm=clip_norm,
                               clip_value=clip_value, lr=lr)
     result = run_gradients(loaded, options)
@@ -100,12 +103,14 @@ def gradients(problem, loss_text, at, mean, truncate, clip_norm, clip_value, lr,
 
 
 @cli.command()
-@click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problem", type=str)
 @click.option("--of", "of", required=True, metavar="Q", help="The state (a quantity read at t-1).")
 @click.option("--to", "to", type=int, metavar="T", help="The last step T (default: the last step).")
 @format_option(FORMATS)
 @precision_option
-def jacobian(problem, of, to, output_format, precision):
+@change_options
+@teacher_forcing_option
+def jacobian(problem, of, to, sets, forcings, output_format, precision):
     """How a state carries gradients back in time: dq(t)/dq(t-1) and dq(T)/dq(k).
 
     The one-step derivative by the chain rule in symbols, its direct term and
@@ -119,10 +124,9 @@ def jacobian(problem, of, to, output_format, precision):
       rnncli jacobian problems/lstm-dcdc-forget-closed.yaml --of c --format json
       rnncli jacobian problems/rnn-vanishing-gradients.yaml --of h --to 40
     """
-    from rnncli.files.problem import load_problem
     from rnncli.solve.jacobian import run_jacobian
 
-    result = run_jacobian(load_problem(problem), of, to)
+    result = run_jacobian(load_changed(problem, sets, forcings), of, to)
     if output_format == "json":
         from rnncli.render.jacobian import jacobian_document
         from rnncli.render.json_document import dumps

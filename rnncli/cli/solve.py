@@ -9,8 +9,7 @@ from rnncli.cli.app import cli, emit, precision_option
 
 
 @cli.command()
-@click.argument("problems", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problems", nargs=-1, required=True, type=str)
 @click.option("--format", "output_format",
               type=click.Choice(("markdown", "html", "latex", "csv")), default="markdown",
               show_default=True, help="Markdown ($...$ math, Mermaid graphs), one self-contained "

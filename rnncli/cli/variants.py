@@ -7,12 +7,12 @@ from rnncli.cli.app import cli, emit
 
 
 @cli.command()
-@click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("problem", type=str)
 @click.option("--count", type=click.IntRange(1, 10_000), required=True, metavar="N",
               help="How many variants to write (numbered 1..N).")
 @click.option("-o", "--output", "directory", metavar="DIR", default="variants", show_default=True,
               help="Folder to write the problem files and the key into (created if missing).")
-@click.option("--roster", metavar="ROSTER.csv", type=click.Path(dir_okay=False),
+@click.option("--roster", metavar="ROSTER.csv", type=str,
               help="A CSV with a student_id column: also write each student's own problem file "
                    "and the roster with a `variant` column.")
 @click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text",

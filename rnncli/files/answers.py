@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rnncli.errors import ProblemError
+from rnncli.errors import ProblemError, one_line
 from rnncli.files.values import as_array, describe, fail, reject_unknown_keys
 from rnncli.files.yaml_source import Document, load_yaml, parse_yaml
 
@@ -38,16 +38,36 @@ class Answers:
     student_id: str
     problem: str | None        # the `problem:` key as written (self-check mode only)
     entries: tuple             # Answer, in file order
+    problem_line: int | None = None
 
     def problem_path(self) -> str:
-        """Returns the `problem:` path resolved relative to the answers file (self-check)."""
+        """Returns the `problem:` path resolved relative to the answers file (self-check).
+
+        Only a file inside the answers file's directory (or below it) may be named: an
+        answers file is someone else's text, and must not make rnncli read `/etc/...` or
+        `../../` and quote it in an error. Untrusted submissions are graded with
+        `--problem`, which ignores `problem:` altogether.
+        """
         if not self.problem:
             raise ProblemError("the answers file names no `problem:`; add `problem: FILE.yaml` "
                                "or grade with `rnncli grade --problem FILE.yaml`", file=self.file,
                                line=1)
-        if os.path.isabs(self.problem) or self.file.startswith("<"):
-            return self.problem
-        return os.path.join(os.path.dirname(self.file), self.problem)
+        line = self.problem_line or 1
+        if os.path.isabs(self.problem) or self.problem.startswith("~"):
+            raise ProblemError("`problem:` must be a path relative to the answers file, not an "
+                               "absolute one; to grade against another file use `rnncli grade "
+                               "--problem FILE.yaml`", file=self.file, line=line)
+        # Judged as written: a link placed in the directory by its owner is followed (the
+        # shipped examples use one); a single answers file cannot create one.
+        relative = os.path.normpath(self.problem)
+        if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+            raise ProblemError("`problem:` leaves the answers file's directory; in self-check "
+                               "mode only a problem beside the answers file (or below it) is "
+                               "read; use `rnncli grade --problem FILE.yaml`", file=self.file,
+                               line=line)
+        if self.file.startswith("<"):
+            return relative
+        return os.path.join(os.path.dirname(self.file), relative)
 
 
 def load_answers(path: str) -> Answers:
@@ -84,7 +104,7 @@ def answers_from_document(doc: Document) -> Answers:
     return Answers(file=doc.file, student=_text(doc, "student", data.get("student")),
                    student_id=_text(doc, "student_id", data.get("student_id"))
                    or default_student_id(doc.file),
-                   problem=problem, entries=entries)
+                   problem=problem, entries=entries, problem_line=doc.line("problem"))
 
 
 def default_student_id(file: str) -> str:
@@ -101,7 +121,9 @@ def _text(doc: Document, key: str, value) -> str | None:
         return str(value)       # student numbers are often written bare: `student_id: 1234`
     if not isinstance(value, str):
         fail(doc, (key,), f"`{key}` must be text, not {describe(value)}")
-    value = " ".join(value.split())     # no newlines or tabs in a gradebook cell
+    # No newlines or tabs in a gradebook cell; no escape sequences or bidi overrides that
+    # would drive a TA's terminal or spoof an id (escaped as \x1b, \u202e: visible).
+    value = one_line(" ".join(value.split()))
     if len(value) > 200:
         fail(doc, (key,), f"`{key}` is longer than 200 characters")
     return value or None
@@ -171,6 +193,13 @@ def check_value(item, raw, file: str):
     ref = str(item.ref)
     if raw is None:
         return None, f"`{ref}` is left blank", None
+    if isinstance(raw, list) and not item.is_count:
+        # Far more rows than the answer has: invalid from the length alone, before a junk
+        # list of 90,000 entries is read entry by entry (lists of up to 100 keep their exact message).
+        rows = item.expected.shape[0] if item.expected.ndim else 1
+        if len(raw) > max(rows, 100):
+            return None, (f"`{ref}` must be {_shape_text(item.expected.shape)}, not a list of "
+                          f"{len(raw):,} entries"), None
     written = raw
     raw, quoted, problem = _unquoted(raw, ref, item.is_count)
     if problem:
@@ -220,7 +249,7 @@ def shown(raw, limit: int = 60) -> str | None:
     huge number, cut to `limit` characters (a long list is not spelled out in full)."""
     if raw is None:
         return None
-    text = _flow(raw, limit + 1)
+    text = one_line(_flow(raw, limit + 1))   # a student's text, shown to a TA: never raw control characters
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 

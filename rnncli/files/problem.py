@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rnncli.errors import one_line
 from rnncli.language.equations import IDENTIFIER
 from rnncli.files.values import (as_array, as_number, as_positive_int, describe, fail,
                            reject_unknown_keys)
@@ -19,7 +20,7 @@ TOP_LEVEL_KEYS = (
 LOSS_KEYS = ("each", "at", "mean")
 OUTPUT_KINDS = ("none", "linear", "softmax", "sigmoid")
 QUESTION_KEYS = ("id", "text", "ask", "points", "tolerance", "set")
-MAX_STEPS = 1_000_000
+MAX_STEPS = 1000                # with the trace limits of cells/shape_inference.py
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,9 @@ def problem_from_document(doc: Document) -> Problem:
     fields: dict[str, Any] = {"file": doc.file, "doc": doc}
     for key in ("title", "source"):
         if key in data:
-            fields[key] = _text(doc, key, data[key])
+            # Printed in headings: one line, with escape sequences and bidi overrides made
+            # visible (\x1b, \u202e) rather than passed to a terminal or a sheet.
+            fields[key] = one_line(" ".join(_text(doc, key, data[key]).split()))
     if "cell" in data:
         fields["cell"] = _name_text(doc, ("cell",), data["cell"], "a cell name such as lstm")
     if "convention" in data:
@@ -296,6 +299,11 @@ def _questions(doc, value) -> tuple:
         if not isinstance(qid, (str, int)) or isinstance(qid, bool):
             fail(doc, path + ("id",), f"question `id` must be text, not {describe(qid)}")
         qid = str(qid)
+        if not qid.strip() or not qid.isprintable() or len(qid) > 100:
+            # An id becomes a gradebook column and a table cell: it must be visible text.
+            fail(doc, path + ("id",), f"question `id` must be up to 100 visible characters "
+                                      f"(no control, format or bidi characters), not "
+                                      f"{one_line(repr(qid[:40]))}")
         if qid in seen:
             fail(doc, path + ("id",), f"two questions have the id `{qid}`")
         seen.add(qid)

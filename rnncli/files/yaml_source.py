@@ -9,16 +9,21 @@ tags other than the core ones are refused.
 """
 from __future__ import annotations
 
+import codecs
+import os
 import re
+import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rnncli.errors import InputFileError
 
-MAX_BYTES = 16 * 1024 * 1024
+# The limits are far above any exercise (a hand-worked sheet is a few hundred bytes; a
+# 64-unit LSTM with its weights and 1,000 inputs is 300 KiB) and low enough that reading the largest
+# file allowed takes well under a second: a file over them is refused before its work.
+MAX_BYTES = 512 * 1024
 MAX_DEPTH = 32
-MAX_VALUES = 2_000_000          # scalars and collections, counted after alias expansion
+MAX_VALUES = 1_000_000          # scalars and collections, counted after alias expansion
 MAX_SCALAR_CHARS = 10_000
 MAX_INT_CHARS = 1000
 RECHECK_CHARS = 64 * 1024      # how far into an invalid file our limits are checked again
@@ -87,33 +92,101 @@ def resolve_scalar(text: str, plain: bool, tag: str | None = None) -> Any:
 
 
 def read_text(path: str) -> tuple[str, str]:
-    """Returns (text, display name) of a file, or of standard input for `-`."""
-    import sys
+    """Returns (text, display name) of a file, or of standard input for `-`.
 
+    Only a regular file is opened: a directory, FIFO, socket or device is refused
+    from its `stat` alone (a FIFO would block the reader forever), and a file over
+    the size limit is refused before a byte of it is read.
+    """
     if path == "-":
-        raw = sys.stdin.buffer.read(MAX_BYTES + 1)
-        name = STDIN_NAME
-    else:
-        name = str(path)
-        p = Path(path)
-        try:
-            if p.is_dir():
-                raise InputFileError("is a directory, not a YAML file", file=name)
-            with p.open("rb") as handle:
-                raw = handle.read(MAX_BYTES + 1)
-        except FileNotFoundError:
-            raise InputFileError("no such file", file=name) from None
-        except PermissionError:
-            raise InputFileError("permission denied", file=name) from None
-        except OSError as exc:
-            raise InputFileError(f"cannot read the file ({exc.strerror})", file=name) from None
+        return decode(_read_stdin(), STDIN_NAME), STDIN_NAME
+    name = str(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputFileError("no such file", file=name) from None
+    except NotADirectoryError:
+        raise InputFileError("no such file (a part of the path is not a directory)",
+                             file=name) from None
+    except PermissionError:
+        raise InputFileError("permission denied", file=name) from None
+    except (OSError, ValueError) as exc:   # a name too long, a loop of links, a NUL in the name
+        raise InputFileError(f"cannot read the file ({_reason(exc)})", file=name) from None
+    _require_regular(info.st_mode, name)
+    if info.st_size > MAX_BYTES:
+        raise InputFileError(f"file is larger than {_mib(MAX_BYTES)}", file=name)
+    try:
+        # O_NONBLOCK: should the path have become a FIFO since the stat, opening it does
+        # not wait for a writer, and the fstat below refuses it.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                             | getattr(os, "O_NOCTTY", 0))
+    except PermissionError:
+        raise InputFileError("permission denied", file=name) from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read the file ({_reason(exc)})", file=name) from None
+    try:
+        _require_regular(os.fstat(descriptor).st_mode, name)
+        with os.fdopen(descriptor, "rb") as handle:
+            descriptor = None
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputFileError(f"cannot read the file ({_reason(exc)})", file=name) from None
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
     return decode(raw, name), name
 
 
+def _read_stdin() -> bytes:
+    """Returns up to MAX_BYTES + 1 bytes of standard input; refuses a closed one."""
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputFileError("standard input is closed; give a file name instead of -",
+                             file=STDIN_NAME)
+    try:
+        return stream.read(MAX_BYTES + 1)
+    except (OSError, ValueError) as exc:    # `rnncli trace - <&-`: fd 0 is not open
+        raise InputFileError(f"cannot read standard input ({_reason(exc)}); give a file "
+                             "name instead of -", file=STDIN_NAME) from None
+
+
+_NOT_REGULAR = ((stat.S_ISDIR, "is a directory, not a YAML file"),
+                (stat.S_ISFIFO, "is a named pipe (FIFO), not a regular file"),
+                (stat.S_ISSOCK, "is a socket, not a regular file"),
+                (stat.S_ISCHR, "is a device, not a regular file"),
+                (stat.S_ISBLK, "is a device, not a regular file"))
+
+
+def _require_regular(mode: int, name: str) -> None:
+    for test, message in _NOT_REGULAR:
+        if test(mode):
+            raise InputFileError(message, file=name)
+    if not stat.S_ISREG(mode):
+        raise InputFileError("is not a regular file", file=name)
+
+
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def _mib(size: int) -> str:
+    return f"{size // (1024 * 1024)} MiB" if size >= 1024 * 1024 else f"{size // 1024} KiB"
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+         (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
 def decode(raw: bytes, name: str) -> str:
-    """Returns the text of UTF-8 bytes, refusing oversized or binary input."""
+    """Returns the text of UTF-8 bytes, refusing oversized, binary or other-encoding input."""
     if len(raw) > MAX_BYTES:
-        raise InputFileError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", file=name)
+        raise InputFileError(f"file is larger than {_mib(MAX_BYTES)}", file=name)
+    encoding = _other_encoding(raw)
+    if encoding:
+        raise InputFileError(f"the file is {encoding} text; rnncli reads UTF-8 (save it as "
+                             "UTF-8 in your editor)", file=name, line=1)
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InputFileError("binary data (a NUL byte), not YAML text", file=name, line=line)
@@ -122,6 +195,22 @@ def decode(raw: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputFileError("not UTF-8 text", file=name, line=line) from None
+
+
+def _other_encoding(raw: bytes) -> str | None:
+    """Returns `UTF-16` or `UTF-32` when the bytes look like that (a BOM, or the NUL
+    pattern of ASCII text in it), else None."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return encoding
+    head = raw[:64]
+    if len(head) >= 4 and b"\x00" in head:
+        if head[1:4] == b"\x00\x00\x00" or head[0:3] == b"\x00\x00\x00":
+            return "UTF-32"
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) == len(odd) and 0 not in even or even.count(0) == len(even) and 0 not in odd:
+            return "UTF-16"
+    return None
 
 
 def load_yaml(path: str) -> Document:
@@ -135,10 +224,19 @@ def parse_yaml(text: str, name: str = "<string>") -> Document:
     import yaml
 
     if len(text) > MAX_BYTES:
-        raise InputFileError(f"text is larger than {MAX_BYTES // (1024 * 1024)} MiB", file=name)
+        raise InputFileError(f"text is larger than {_mib(MAX_BYTES)}", file=name)
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         data, lines = _compose(yaml.parse(text, Loader=loader_class), name)
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow (a control character, an escape sequence):
+        # the error has a position, not a line; libyaml counts it in UTF-8 bytes.
+        before = (text.encode("utf-8", "surrogatepass")[: exc.position] if loader_class
+                  is not yaml.SafeLoader else text[: exc.position])
+        line = before.count(b"\n" if isinstance(before, bytes) else "\n") + 1
+        raise InputFileError(f"not valid YAML: character U+{exc.character:04X} is not allowed "
+                             "(a control character; write it escaped in a quoted string, or "
+                             "delete it)", file=name, line=line) from None
     except yaml.YAMLError as exc:
         if loader_class is not yaml.SafeLoader:
             _recheck_before(text, name, exc)

@@ -147,6 +147,7 @@ class Marking:
 
     def grade(self, answers: Answers) -> StudentGrade:
         """Returns the StudentGrade of one answers file."""
+        check_answer_count(answers, len(self.items))
         if self.grades_answered:
             return self._for_answers(answers).grade(answers)
         given, extra, not_graded, written = self._collect(answers)
@@ -356,6 +357,24 @@ class Marking:
                           diagnosis=diagnosis, line=line, feedback="; ".join(notes), **base)
 
 
+MIN_ANSWERS_LIMIT = 1000
+
+
+def answer_limit(asked: int) -> int:
+    """Returns how many answers a file may give for a problem that asks `asked` values."""
+    return max(MIN_ANSWERS_LIMIT, 10 * asked)
+
+
+def check_answer_count(answers: Answers, asked: int) -> None:
+    """Raises ProblemError, at the first answer past the limit, for a file of junk answers
+    (each answer costs a check: a file of 200,000 must not stall a class)."""
+    limit = answer_limit(asked)
+    if len(answers.entries) > limit:
+        raise ProblemError(f"the file gives {len(answers.entries):,} answers; the problem asks "
+                           f"{asked} values, and at most {limit:,} answers are read",
+                           file=answers.file, line=answers.entries[limit].line)
+
+
 def _shift_noted(item: GradedItem) -> GradedItem:
     """Returns a wrong item of a shifted sheet: it points to the sheet's note, with no slip of its own."""
     feedback = item.feedback.split("; ")[0] + "; your steps are shifted by one (see the note " \
@@ -371,7 +390,8 @@ def _question_totals(items) -> tuple:
 
 
 def _invalid_extra(ref: str, raw, message: str, line) -> GradedItem:
-    return GradedItem(question=None, ref=ref, expected=None, given=shown(raw), status="invalid",
+    # The reference as written may be a whole line of junk: shown cut short, like the value.
+    return GradedItem(question=None, ref=shown(ref), expected=None, given=shown(raw), status="invalid",
                       points=0.0, max_points=0.0, line=line,
                       feedback=f"{message}; this answer is not graded")
 
@@ -406,7 +426,8 @@ def _off_by(item: AskedItem, value) -> str:
             f"(allowed {number(float(np.max(bound)))}: {describe(item.tolerance)})")
 
 
-def grade_files(paths, problem_path: str | None = None, variants: int | None = None) -> GradeReport:
+def grade_files(paths, problem_path: str | None = None, variants: int | None = None,
+                debug=None) -> GradeReport:
     """Returns the GradeReport of answers files, against `problem_path` or each file's own problem.
 
     With `problem_path` (the instructor's file) every `problem:` key is
@@ -415,9 +436,14 @@ def grade_files(paths, problem_path: str | None = None, variants: int | None = N
     many students share it). A problem that cannot be read raises; an answers
     file that cannot be read becomes an error result scored 0, and the others
     are still graded.
+
+    Any other exception while one file is graded (a bug of rnncli, or memory
+    running out) also scores that file 0 with a one-line reason, so that no
+    student's file can stop the class; its traceback is written to `debug`
+    (a text stream) when one is given, and never into the student's result.
     """
     if variants is not None:
-        return _grade_variants(paths, problem_path, variants)
+        return _grade_variants(paths, problem_path, variants, debug)
     markings: dict[str, Marking] = {}
     fixed = Marking(load_problem(problem_path)) if problem_path is not None else None
     results = []
@@ -430,10 +456,26 @@ def grade_files(paths, problem_path: str | None = None, variants: int | None = N
             results.append(marking.grade(answers))
         except RnncliError as exc:
             results.append(_broken(path, answers, exc, fixed or _known(doc, answers, markings)))
+        except Exception as exc:  # noqa: BLE001 - the batch must finish (see the docstring)
+            results.append(_broken(path, answers, _internal_error(path, exc, debug), fixed))
     return GradeReport(problem_path if fixed else None, tuple(results))
 
 
-def _grade_variants(paths, problem_path: str | None, count: int) -> GradeReport:
+def _internal_error(path: str, exc: Exception, debug) -> RnncliError:
+    """Returns the one-line error a student sees for an unexpected exception; logs the traceback."""
+    if debug is not None:
+        import traceback
+
+        debug.write(f"--- while grading {path}:\n")
+        debug.write("".join(traceback.format_exception(exc)))
+        debug.flush()
+    what = "ran out of memory" if isinstance(exc, MemoryError) else \
+        f"failed ({type(exc).__name__}, a bug in rnncli)"
+    return RnncliError(f"grading this file {what}; it is scored 0 and the other files are "
+                       "graded (`rnncli grade --debug` shows the details)", file=str(path))
+
+
+def _grade_variants(paths, problem_path: str | None, count: int, debug=None) -> GradeReport:
     import dataclasses
 
     from rnncli.errors import UsageError
@@ -464,6 +506,8 @@ def _grade_variants(paths, problem_path: str | None, count: int) -> GradeReport:
                                                problem=problem_path))
         except RnncliError as exc:
             results.append(_broken(path, answers, exc, marking(1)))
+        except Exception as exc:  # noqa: BLE001 - the batch must finish (see grade_files)
+            results.append(_broken(path, answers, _internal_error(path, exc, debug), marking(1)))
     results = tuple(results)
     return GradeReport(problem_path, results, variants=count,
                        suspected=suspected_copies(results, variant_set))
@@ -494,7 +538,7 @@ def _known(doc, answers: Answers | None, markings: dict) -> Marking | None:
         answers = Answers(doc.file, None, "", problem, ())
     try:
         marking = _own_marking(answers, markings)
-    except RnncliError:
+    except Exception:  # noqa: BLE001 - only a courtesy to a broken file: never a new failure
         return None
     return None if marking.grades_answered else marking
 

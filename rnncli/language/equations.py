@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 
 from rnncli.errors import EquationError
 from rnncli.language.expression import BinOp, Call, Concat, Name, Neg, Node, Number, Step
@@ -59,7 +60,13 @@ def parse_expression(text: str, *, equation: str | None = None, allow_steps: boo
         raise EquationError("`#` is not allowed in an expression (it would start a comment)",
                             equation=equation)
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():
+            # Python warns on stderr about some text it still parses (`1if x else x`:
+            # "invalid decimal literal"); the error below is the one message the user gets.
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(text, mode="eval")
+    except SyntaxWarning as exc:
+        raise EquationError(f"cannot parse `{text}`: {exc}", equation=equation) from None
     except SyntaxError as exc:
         raise EquationError(f"cannot parse `{text}`: {exc.msg}", equation=equation) from None
     except (ValueError, RecursionError, MemoryError) as exc:

@@ -290,7 +290,7 @@ class Inference:
             total += root.value
             labels.append(root.label or str(root.value))
             parts.append(dims[0])
-        label = "+".join(labels)
+        label = _joined(labels)
         dim = Dim(total, label)
         self.concat_parts.append((dim, label, tuple(parts)))
         result = Slot((dim,))
@@ -309,6 +309,18 @@ class Inference:
             root = dim.root()
             if root.label != label:
                 continue   # unified with a dimension that has a name of its own
-            root.label = "+".join(
+            root.label = _joined([
                 (part.root().label or str(part.root().value)) if isinstance(part, Dim)
-                else scalar_labels.get(part, "1") for part in parts)
+                else scalar_labels.get(part, "1") for part in parts])
+
+
+MAX_LABEL_CHARS = 200
+
+
+def _joined(labels: list) -> str | None:
+    """Returns the label of a concatenation, `H+I`, or None when it would be longer than a
+    formula can show: concatenations of concatenations would otherwise build labels of
+    10^8 parts (a hostile file's `[a, a, ...]` nested eight deep) and run out of memory."""
+    if sum(len(label) + 1 for label in labels) > MAX_LABEL_CHARS:
+        return None
+    return "+".join(labels)

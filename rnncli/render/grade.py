@@ -5,6 +5,7 @@ feedback) and a score line; for a batch, a class summary at the end.
 """
 from __future__ import annotations
 
+from rnncli.errors import one_line
 from rnncli.grading.summary import class_summary
 from rnncli.render.json_document import plain
 
@@ -105,13 +106,16 @@ def heading(result) -> str:
     if result.student and result.student_id:
         who = f"{result.student} ({result.student_id})"
     variant = f" (variant {result.variant})" if result.variant is not None else ""
-    return f"{who}: {result.file}{variant}"
+    return one_line(f"{who}: {result.file}{variant}")
 
 
 def rows(result, precision: int) -> list:
-    return [(item.question or "-", item.ref, value_shown(item.expected, precision),
-             value_shown(item.given, precision), item.status,
-             f"{points_text(item.points)}/{points_text(item.max_points)}", item.feedback)
+    # Every cell escaped (control, format and bidi characters made visible): answers,
+    # references and feedback quote what a student wrote.
+    return [tuple(one_line(cell) for cell in (
+                item.question or "-", item.ref, value_shown(item.expected, precision),
+                value_shown(item.given, precision), item.status,
+                f"{points_text(item.points)}/{points_text(item.max_points)}", item.feedback))
             for item in result.items]
 
 
@@ -139,7 +143,7 @@ def sheet_line(result) -> str | None:
 def not_graded_line(result) -> str | None:
     if not result.not_graded:
         return None
-    return "Not asked, so not graded: " + ", ".join(result.not_graded)
+    return one_line("Not asked, so not graded: " + ", ".join(result.not_graded))
 
 
 def summary_lines(report) -> list:
@@ -166,7 +170,11 @@ def summary_lines(report) -> list:
 # ---- Markdown ---------------------------------------------------------------------------------
 
 def _md(text: str) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Returns text as inert Markdown: one line, table bars and HTML escaped (a student's
+    `<img onerror=...>` stays text), control and bidi characters made visible."""
+    text = one_line(str(text).replace("\n", " "))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
 def render_markdown(report, precision: int = 4) -> str:
@@ -263,4 +271,4 @@ def render_text(report, precision: int, console) -> None:
         console.print()
         console.print(Text("Class summary", style="bold underline"))
         for line in summary_lines(report):
-            console.print("  " + line, soft_wrap=True)
+            console.print(Text("  " + one_line(line)), soft_wrap=True)   # text, never markup

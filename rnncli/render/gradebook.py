@@ -9,10 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
 import tempfile
 from collections import Counter
 
-from rnncli.errors import InputFileError
+from rnncli.errors import InputFileError, one_line
 from rnncli.render.grade import points_text, sheet_line, value_shown
 
 FIXED_COLUMNS = ("student_id", "student", "total", "max", "status", "error")
@@ -20,14 +21,27 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(text) -> str:
-    """Returns free text safe for a spreadsheet: a leading = + - @ would run as a formula."""
-    text = "" if text is None else str(text)
+    """Returns free text safe for a spreadsheet: a leading = + - @ would run as a formula,
+    and control or bidi characters are escaped (`\\x1b`, `\\u202e`) so that no cell can
+    drive a terminal that prints the file or spoof the order of what it shows."""
+    text = "" if text is None else one_line(str(text))
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def question_columns(questions) -> list:
-    """Returns the CSV header of each question: its id, or `question ID` if the id is taken."""
-    return [f"question {qid}" if qid in FIXED_COLUMNS else qid for qid, _ in questions]
+    """Returns the CSV header of each question: its id, or `question ID` if the id is taken;
+    every column name distinct and inert (no formula, no control character)."""
+    columns: list[str] = []
+    reserved = set(FIXED_COLUMNS) | {"variant"}      # `variant` when grading by variant
+    taken = set(reserved)
+    for qid, _ in questions:
+        name = _cell(f"question {qid}" if qid in reserved else qid)
+        candidate, number = name, 2
+        while candidate in taken:
+            candidate, number = f"{name} ({number})", number + 1
+        taken.add(candidate)
+        columns.append(candidate)
+    return columns
 
 
 def csv_text(report) -> str:
@@ -87,8 +101,18 @@ def _json_points(value):
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Writes text to path through a temporary file and a rename; raises InputFileError if it cannot."""
-    directory = os.path.dirname(os.path.abspath(path))
+    """Writes text to path through a temporary file and a rename; raises InputFileError if it cannot.
+
+    A symbolic link is followed (the file it points to is replaced, the link stays), and
+    the file keeps its permissions: the old file's mode, or for a new file what the umask
+    gives any new file (mkstemp alone would leave 0600, unreadable to the rest of a course).
+    """
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target)
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
     try:
         handle, temporary = tempfile.mkstemp(prefix=".rnncli-", suffix=".tmp", dir=directory)
     except OSError as exc:
@@ -97,11 +121,19 @@ def write_atomically(path: str, text: str) -> None:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
             out.flush()
+            os.fchmod(out.fileno(), mode)
             os.fsync(out.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except OSError as exc:
         try:
             os.unlink(temporary)
         except OSError:
             pass
         raise InputFileError(f"cannot write the file ({exc.strerror})", file=path) from None
+
+
+def _umask() -> int:
+    """Returns the process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -26,6 +26,13 @@ def heading(result) -> str:
     if result.truncate is not None:
         text += (f"; truncated BPTT: each step's loss flows back at most {result.truncate} "
                  f"step{'s' if result.truncate != 1 else ''}")
+    from rnncli.files.changes import change_notes, mode
+
+    if result.problem.teacher_forcing:
+        text += f"; {mode(result.problem)}: the lagged reads of a forced quantity are inputs"
+    notes = change_notes(result.problem)
+    if notes:
+        text += "; changed for this run: " + ", ".join(notes)
     return text
 
 

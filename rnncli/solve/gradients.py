@@ -435,7 +435,7 @@ def run_gradients(problem: Problem, options: GradientOptions = GradientOptions()
     if loss is None:
         raise ProblemError("the problem has no `loss`; add one, such as "
                            "`loss: 0.5 * (y - target) ** 2`, or give --loss EXPR",
-                           file=problem.file, line=None)
+                           file=problem.file, line=problem.line() or 1)   # a missing key: line 1
     if options.at is not None or options.mean is not None:
         loss = replace(loss, at=loss.at if options.at is None else options.at,
                        mean=loss.mean if options.mean is None else options.mean)

@@ -281,6 +281,31 @@ def spectral_norms(matrices) -> list:
     return [float(v) for v in np.linalg.svd(stack, compute_uv=False)[..., 0]]
 
 
+# Every quantity of every step is differentiated with respect to the whole state: the
+# values kept are the trace's times the state's entries. Bounded before any work, so that
+# a 100,000-entry state asks for a refusal, not for 75 GiB (docs/problem-files.md).
+MAX_JACOBIAN_VALUES = 20_000_000
+
+
+def _check_jacobian_size(problem: Problem, cell: Cell, of: str, steps: int) -> None:
+    """Raises ProblemError when the Jacobians of `of` over `steps` steps would be too big."""
+    def entries(name):
+        count = 1
+        for n in cell.shapes.get(name, ()):
+            count *= n
+        return count
+
+    state = entries(of)
+    per_step = sum(entries(n) for n in list(cell.quantities) + list(cell.inputs))
+    values = max(steps * per_step * state, (steps + 1) * state * state)
+    if values > MAX_JACOBIAN_VALUES:
+        line = problem.line("sizes", of) if of in problem.sizes else (
+            problem.line("steps") if problem.steps is not None else problem.line("inputs"))
+        raise ProblemError(f"the Jacobians of `{of}` ({state:,} entries) over {steps:,} steps would "
+                           f"hold {values:,} values; at most {MAX_JACOBIAN_VALUES:,} (fewer steps "
+                           "with --to, or a smaller state)", file=problem.file, line=line)
+
+
 def run_jacobian(problem: Problem, of: str, to: int | None = None,
                  cell: Cell | None = None) -> Jacobian:
     """Returns the one-step and the T-step Jacobians of state `of`, with their norms."""
@@ -296,6 +321,7 @@ def run_jacobian(problem: Problem, of: str, to: int | None = None,
     if not first <= to <= last:
         raise ProblemError(f"--to {to}: the steps are {first}..{last}", file=problem.file,
                            line=None)
+    _check_jacobian_size(problem, cell, of, to - first + 1)
     trace = run_trace(problem, cell)
     plan = build_plan(problem, cell, LossSpec(each="0", expr=Number(0.0)))
     total_form, direct_form, indirect = expansion(cell, of)

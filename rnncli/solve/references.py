@@ -15,11 +15,12 @@ from rnncli.errors import ProblemError, did_you_mean
 
 _STEP_REF = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d+)\s*\])?\s*$")
 _KIND_REF = re.compile(r"^\s*([a-z]+)\.([A-Za-z][A-Za-z0-9_]*)\s*$")
-_SHEET_REF = re.compile(r"^\s*(?:(unroll)\.([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d+)\s*\])?"
-                        r"|(graph)\s*(?:\[\s*(\d+)\s*\])?|(plot)(?:\.([A-Za-z][A-Za-z0-9_]*))?)\s*$")
-_GRAD_REF = re.compile(r"^\s*grad\.([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d+)\s*\])?\s*$")
+_SHEET_REF = re.compile(r"^\s*(?:(unroll)\.([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d{1,9})\s*\])?"
+                        r"|(graph)\s*(?:\[\s*(\d{1,9})\s*\])?|(plot)(?:\.([A-Za-z][A-Za-z0-9_]*))?)\s*$")
+_GRAD_REF = re.compile(r"^\s*grad\.([A-Za-z][A-Za-z0-9_]*)\s*(?:\[\s*(-?\d{1,9})\s*\])?\s*$")
 KINDS = ("params", "grad", "unroll", "graph", "plot")
 SHEET_KINDS = ("unroll", "graph", "plot")     # spec §16: shown by `solve`; see sheet_references.py
+MAX_STEP_DIGITS = 9     # a step index beyond 10^9 names nothing; Python refuses int() of 4300 digits
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Reference:
 def parse_reference(text) -> Reference:
     """Returns the Reference of `h[2]`, `h`, `params.total` or `params.W_f`."""
     if not isinstance(text, str):
-        raise ProblemError(f"a quantity reference must be text such as h[2], not {text!r}")
+        raise ProblemError(f"a quantity reference must be text such as h[2], not {_clip(repr(text))}")
     match = _SHEET_REF.match(text)
     if match:
         unroll, name, step, graph, unfold, plot, quantity = match.groups()
@@ -55,7 +56,7 @@ def parse_reference(text) -> Reference:
             return Reference("graph", "", None if unfold is None else int(unfold))
         return Reference("plot", quantity or "")
     if re.match(r"^\s*(graph|plot|unroll)\b", text):
-        raise ProblemError(f"`{text}` is not a sheet reference; they are written graph, graph[T], "
+        raise ProblemError(f"`{_clip(text)}` is not a sheet reference; they are written graph, graph[T], "
                            "plot, plot.h, unroll.h[T]")
     match = _GRAD_REF.match(text)
     if match:
@@ -70,12 +71,20 @@ def parse_reference(text) -> Reference:
         return Reference(kind, name)
     match = _STEP_REF.match(text)
     if not match:
-        raise ProblemError(f"`{text}` is not a quantity reference (like h[2], h, params.total)"
+        raise ProblemError(f"`{_clip(text)}` is not a quantity reference (like h[2], h, params.total)"
                            f"{printed_notation_hint(text)}")
     name, step = match.groups()
+    if step is not None and len(step.lstrip("-").lstrip("0")) > MAX_STEP_DIGITS:
+        raise ProblemError(f"`{name}[...]`: the step index has {len(step.lstrip('-'))} digits; "
+                           "no problem has that many steps")
     # `loss` always names the loss (spec §13), `loss[t]` the loss at step t.
     return Reference("loss" if name == "loss" else "quantity", name,
                      None if step is None else int(step))
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """Returns text cut to `limit` characters: a message quotes a reference, never a whole file."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # How the working is printed, read back: h(1) (text), h^{(1)} and {h_{1}}^{(2)} (LaTeX),
@@ -93,6 +102,8 @@ def printed_notation_hint(text: str) -> str:
     """Returns ` (did you mean `h[1]`? ...)` for a reference written as rnncli prints it, or ''."""
     from rnncli.language.functions import FUNCTIONS
 
+    if len(text) > 100:
+        return ""           # junk, not notation: no hint quotes it back
     plain = text.strip().replace("−", "-")
     head = re.split(r"[\s(]", plain, maxsplit=1)[0]
     for function in FUNCTIONS.values():
@@ -135,7 +146,7 @@ def step_name_hint(name: str, known) -> str:
     every = re.match(r"^([A-Za-z][A-Za-z0-9_]*?)_t$", name)
     if every and every.group(1) in known and name not in known:
         return f" (did you mean `{every.group(1)}`, every step?)"
-    match = re.match(r"^([A-Za-z][A-Za-z0-9_]*?)_?(\d+)$", name)
+    match = re.match(r"^([A-Za-z][A-Za-z0-9_]*?)_?(\d{1,9})$", name)   # never int() of 4,300 digits
     if match and match.group(1) in known and name not in known:
         return (f" (did you mean `{match.group(1)}[{int(match.group(2))}]`? a step is written "
                 "in brackets)")

@@ -149,7 +149,10 @@ def _check_target(problem: Problem, cell: Cell, quantity: str, to: int) -> None:
                            line=problem.line("bidirectional"))
     if to < first or (last is not None and to > last):
         steps = f"{first}..{last}" if last is not None else f"{first} and later"
-        raise UsageError(f"--to {to}: the steps of this problem are {steps}", file=problem.file)
+        # The line that sets the steps: where the user looks to see why.
+        line = problem.line("steps") if problem.steps is not None else problem.line("inputs")
+        raise UsageError(f"--to {to}: the steps of this problem are {steps}", file=problem.file,
+                         line=line if last is not None else None)
 
 
 def _needed(cell: Cell, target: tuple, window: tuple, max_nodes: int, refuse):
