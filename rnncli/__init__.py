@@ -8,8 +8,10 @@ point down this list, never up:
                functions, shape algebra, one printer per output format
     files      YAML text -> validated `Problem` and `Answers` (safe YAML, number checks)
     cells      Problem -> `Cell`: built-in cells as data, equations ordered, shapes inferred
-    solve      Cell -> solutions: `Trace`, worked forms, counts, unrolled formulas, graphs
+    solve      Cell -> solutions: `Trace`, worked forms, counts, unrolled formulas, graphs,
+               gradients and Jacobians, solution sheets
     grading    Problem + answers -> `GradeReport`: tolerances, follow-through, diagnoses
+    variants   Problem with `vary:` -> exam variants, each computed and keyed by rnncli
     render     results -> text (rich), Markdown, LaTeX, JSON, DOT, Mermaid, gradebooks
     cli        the command line, a thin shell over the above and the one error boundary
 
