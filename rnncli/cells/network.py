@@ -52,7 +52,7 @@ def effective_problem(problem: Problem) -> Effective:
         problem = dataclasses.replace(problem, params=params)
     if not stacked:
         return Effective(problem, (), splits, False)
-    from rnncli.cells.stacking import check_stackable
+    from rnncli.cells.stackable import check_stackable
 
     check_stackable(problem)
     flat, blocks = _flatten(problem)

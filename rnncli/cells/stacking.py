@@ -21,6 +21,7 @@ from rnncli.cells.cell import READOUT_WRAP, Cell
 from rnncli.cells.build import build_cell
 from rnncli.errors import ProblemError
 from rnncli.files.problem import Problem
+from rnncli.cells.stackable import check_stackable, stacking_key
 
 PROJECTION = "W_hr @ (o * tanh(c))"
 PROJECTION_ROLE = "hidden → projection (weight_hr; h = W_hr @ (o * tanh(c)))"
@@ -118,10 +119,6 @@ def build_network(problem: Problem) -> Network:
     return Network(base, tuple(units), True, **sizes)
 
 
-def _stacking_key(problem: Problem) -> str:
-    return "proj_size" if problem.proj_size else "layers" if problem.layers > 1 else "bidirectional"
-
-
 def _sizes_from_numbers(problem: Problem) -> Problem:
     """Returns a traced stacked problem as sizes only, the sizes read off its numbers."""
     import dataclasses
@@ -143,60 +140,8 @@ def _sizes_from_numbers(problem: Problem) -> Problem:
                                changes=(), teacher_forcing={})
 
 
-def check_stackable(problem: Problem) -> None:
-    """Refuses, before any shape inference, what cannot be stacked."""
-    from rnncli.cells.builtin import load_cell_spec
-    from rnncli.errors import RnncliError
-
-    key = _stacking_key(problem)
-    if not problem.cell:
-        raise ProblemError(f"`{key}` stacks a built-in `cell`; with custom equations, write "
-                           "every layer's equations yourself", file=problem.file,
-                           line=problem.line(key))
-    try:
-        spec = load_cell_spec(problem.cell, problem.convention)
-    except RnncliError:
-        return                  # build_cell names the bad cell or convention with its line
-    changed = {c.name for c in problem.changes if c.kind == "set"}
-    extra = [n for n in problem.equations if n not in spec.equations
-             and not (n in changed and unit_equation(problem, spec, n))]
-    if extra and extra[0] in changed:
-        from rnncli.errors import UsageError
-
-        raise UsageError(f"--set {extra[0]}: with `{key}`, --set changes one of the cell's own "
-                         f"equations ({', '.join(spec.equations)}) in every layer, or one "
-                         f"layer's copy of one, as f_l0 or f_l{problem.layers - 1}"
-                         + ("_reverse" if problem.bidirectional else ""))
-    if extra:
-        raise ProblemError(f"with `{key}`, equations may only replace the built-in cell's own "
-                           f"({', '.join(spec.equations)}); `{extra[0]}` is new — use "
-                           "`output:` for a read-out", file=problem.file,
-                           line=problem.line("equations", extra[0]))
-    if problem.proj_size:
-        if (problem.cell, problem.convention) != ("lstm", "pytorch"):
-            raise ProblemError("`proj_size` is PyTorch's LSTM projection: it needs `cell: lstm` "
-                               f"with `convention: pytorch`, not `{problem.cell}` "
-                               f"({problem.convention})", file=problem.file,
-                               line=problem.line("proj_size"))
-        if "h" in problem.equations:
-            raise ProblemError("`proj_size` replaces the equation of `h`; do not give your own",
-                               file=problem.file, line=problem.line("equations", "h"))
-
-
-def unit_equation(problem: Problem, spec, name: str) -> str | None:
-    """Returns the cell's own name when `name` is one layer's copy of it (`f_l1_reverse`)."""
-    import re
-
-    match = re.match(r"^(.+)_l(\d+)(_reverse)?$", name)
-    if not match or match.group(1) not in spec.equations:
-        return None
-    if int(match.group(2)) >= problem.layers or (match.group(3) and not problem.bidirectional):
-        return None
-    return match.group(1)
-
-
 def _check_sizes(problem: Problem, base: Cell, hidden: int | None) -> None:
-    key = _stacking_key(problem)
+    key = stacking_key(problem)
     if base.input_name is None or size_of(base, base.input_name) is None or hidden is None:
         raise ProblemError(f"`{key}` needs the input and hidden sizes, as in "
                            "`sizes: {input: 10, hidden: 20}`", file=problem.file,

@@ -46,10 +46,10 @@ def _last_step(solution, ref):
 
 def expand_sheet_reference(solution, ref) -> list:
     """Returns [ref], with `unroll.h` meaning h at the last step."""
-    from rnncli.solve.references import Reference
+    import dataclasses
 
     if ref.kind == "unroll" and ref.step is None:
-        ref = Reference("unroll", ref.name, _last_step(solution, ref))
+        ref = dataclasses.replace(ref, step=_last_step(solution, ref))
     check_sheet_reference(solution, ref)
     return [ref]
 
