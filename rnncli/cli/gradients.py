@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from rnncli.cli.changes import change_options, load_changed, teacher_forcing_option
+from rnncli.cli.plotting import chart_options, show_chart
 from rnncli.cli.app import FORMATS, cli, emit, format_option, precision_option
 
 
@@ -56,9 +57,9 @@ def _with_loss(problem, loss_text):
 @precision_option
 @change_options
 @teacher_forcing_option
+@chart_options
 def gradients(problem, loss_text, at, mean, truncate, clip_norm, clip_value, lr, sets, forcings,
-              output_format,
-              precision):
+              plot_file, chart, output_format, precision):
     """Back-propagation through time, with every chain-rule term shown.
 
     From the last step back to the first: dL/dq(t) for every quantity, as the
@@ -82,6 +83,11 @@ def gradients(problem, loss_text, at, mean, truncate, clip_norm, clip_value, lr,
     options = GradientOptions(at=at, mean=mean, truncate=truncate, clip_norm=clip_norm,
                               clip_value=clip_value, lr=lr)
     result = run_gradients(loaded, options)
+    if plot_file or chart:
+        from rnncli.solve.series import gradient_chart
+
+        if show_chart(gradient_chart(result), plot_file, chart):
+            return
     if output_format == "json":
         from rnncli.render.gradients import gradients_document
         from rnncli.render.json_document import dumps
@@ -110,7 +116,8 @@ def gradients(problem, loss_text, at, mean, truncate, clip_norm, clip_value, lr,
 @precision_option
 @change_options
 @teacher_forcing_option
-def jacobian(problem, of, to, sets, forcings, output_format, precision):
+@chart_options
+def jacobian(problem, of, to, sets, forcings, plot_file, chart, output_format, precision):
     """How a state carries gradients back in time: dq(t)/dq(t-1) and dq(T)/dq(k).
 
     The one-step derivative by the chain rule in symbols, its direct term and
@@ -127,6 +134,11 @@ def jacobian(problem, of, to, sets, forcings, output_format, precision):
     from rnncli.solve.jacobian import run_jacobian
 
     result = run_jacobian(load_changed(problem, sets, forcings), of, to)
+    if plot_file or chart:
+        from rnncli.solve.series import jacobian_chart
+
+        if show_chart(jacobian_chart(result), plot_file, chart):
+            return
     if output_format == "json":
         from rnncli.render.jacobian import jacobian_document
         from rnncli.render.json_document import dumps

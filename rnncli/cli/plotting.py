@@ -56,3 +56,30 @@ def show_plots(trace, plot_file, plot_quantities, chart) -> bool:
         click.echo(render_chart_text(drawn, chart_width(), use_color(sys.stdout)), nl=False)
         return True
     return False
+
+
+def chart_options(function):
+    """Adds --plot FILE and --chart to a command whose result is one chart (gradients, jacobian)."""
+    function = click.option("--chart", is_flag=True,
+                            help="Draw the plot in the terminal (Unicode) instead of the working.")(function)
+    return click.option("--plot", "plot_file", metavar="FILE", type=click.Path(dir_okay=False),
+                        help="Plot into FILE.png, .svg or .pdf (needs pip install "
+                             "'rnncli[plot]').")(function)
+
+
+def show_chart(drawn, plot_file, chart) -> bool:
+    """Writes --plot and prints --chart of one chart; returns True when the chart replaced the working."""
+    if plot_file:
+        from rnncli.render.plot import plot_format, save_plot
+
+        plot_format(plot_file)        # a wrong extension is refused before matplotlib loads
+        size = save_plot(drawn, plot_file)
+        click.echo(f"wrote {plot_file} ({size} bytes)", err=True)
+    if chart:
+        import sys
+
+        from rnncli.render.chart_text import chart_width, render_chart_text, use_color
+
+        click.echo(render_chart_text(drawn, chart_width(), use_color(sys.stdout)), nl=False)
+        return True
+    return False

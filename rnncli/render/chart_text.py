@@ -29,7 +29,16 @@ def use_color(stream) -> bool:
 
 
 def render_chart_text(chart: Chart, width: int = 80, color: bool = False, rows: int = ROWS) -> str:
-    """Returns the chart as lines of text `width` columns wide."""
+    """Returns the chart as lines of text `width` columns wide (log10 of the values on a log scale)."""
+    if chart.log:
+        import dataclasses
+        import math
+
+        # A terminal has no log axis: the values are drawn as their log10, and the legend says so.
+        chart = dataclasses.replace(chart, series=tuple(
+            dataclasses.replace(s, label=f"log10 {s.label}", steps=tuple(
+                x for x, y in zip(s.steps, s.values) if y > 0), values=tuple(
+                math.log10(y) for y in s.values if y > 0)) for s in chart.series), log=False)
     series = [s for s in chart.series if s.values]
     ys = [y for s in series for y in s.values] or [0.0, 1.0]
     ticks = nice_ticks(min(ys), max(ys), 4)

@@ -50,3 +50,25 @@ def trace_chart(trace, quantities=None) -> Chart:
     """Returns the chart of a trace: the problem's title, a line per component."""
     title = " ".join((trace.problem.title or "Forward pass").split())
     return Chart(title, trace_series(trace, quantities))
+
+
+def gradient_chart(result) -> Chart:
+    """Returns the chart of back-propagation through time: ‖dL/dq(t)‖ against t, a line per quantity."""
+    import numpy as np
+
+    steps = tuple(step.t for step in result.steps)
+    names = [q for q in result.cell.quantities if all(q in s.grads for s in result.steps)]
+    series = tuple(Series(f"‖dL/d{q}‖", steps,
+                          tuple(float(np.linalg.norm(np.ravel(s.grads[q]))) for s in result.steps))
+                   for q in names)
+    title = " ".join((result.problem.title or "Gradients").split())
+    return Chart(title, series, ylabel="norm of dL/dq(t)")
+
+
+def jacobian_chart(result) -> Chart:
+    """Returns the chart of how a state carries gradients back: ‖dq(T)/dq(k)‖ against k, log scale."""
+    back = sorted(result.back, key=lambda b: b.k)
+    series = (Series(f"‖d{result.of}({result.to})/d{result.of}(k)‖", tuple(b.k for b in back),
+                     tuple(float(b.norm) for b in back)),)
+    title = " ".join((result.problem.title or "Jacobians").split())
+    return Chart(title, series, xlabel="step k", ylabel="norm (spectral for matrices)", log=True)
