@@ -295,3 +295,15 @@ def test_json_summary(tmp_path):
                               "json").output)
     assert document["schema"] == "rnncli/variants@1"
     assert document["files"] == sorted(p.name for p in tmp_path.iterdir())
+
+
+def test_solve_key_of_the_original_is_the_key_of_every_variant(tmp_path):
+    run("variants", PROBLEM, "--count", 7, "-o", tmp_path)
+    csv_key = run("solve", PROBLEM, "--key", "--variants", 7, "--format", "csv").stdout
+    assert csv_key == (tmp_path / "key.csv").read_text(encoding="utf-8")
+    markdown = run("solve", PROBLEM, "--key", "--variants", 7).stdout
+    assert markdown.count("\n| ") == 1 + 7 * 9
+    assert "add --key" in run("solve", PROBLEM, "--variants", 7, ok=(2,)).output
+    # a variant's own file is an ordinary problem: its sheet and key come from solve as usual
+    sheet = run("solve", tmp_path / "lstm-goodfellow-variants-v03.yaml").stdout
+    assert sheet.startswith("# LSTM feed-forward") and "s^{(1)}" in sheet
