@@ -41,21 +41,8 @@ def show_plots(trace, plot_file, plot_quantities, chart) -> bool:
 
             raise UsageError("--plot-quantities needs --plot FILE or --chart")
         return False
-    drawn = trace_chart(trace, quantities_option(plot_quantities, trace))
-    if plot_file:
-        from rnncli.render.plot import plot_format, save_plot
-
-        plot_format(plot_file)        # a wrong extension is refused before matplotlib loads
-        size = save_plot(drawn, plot_file)
-        click.echo(f"wrote {plot_file} ({size} bytes)", err=True)
-    if chart:
-        import sys
-
-        from rnncli.render.chart_text import chart_width, render_chart_text, use_color
-
-        click.echo(render_chart_text(drawn, chart_width(), use_color(sys.stdout)), nl=False)
-        return True
-    return False
+    return show_chart(trace_chart(trace, quantities_option(plot_quantities, trace)), plot_file,
+                      chart)
 
 
 def chart_options(function):

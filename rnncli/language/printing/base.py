@@ -176,3 +176,20 @@ class Printer:
         if value.ndim == 0:
             return self.number(value, given)
         return [self.array_entries(v, given) for v in value]
+
+
+ACCENT_WORDS = ("tilde", "hat", "bar")
+
+
+def split_name(name: str) -> tuple[str, str | None, list]:
+    """Returns (base, accent word or None, subscript parts) of a quantity name, for every
+    mathematical printer: W_xh -> (W, None, [xh]), h_tilde -> (h, tilde, []), h1 -> (h, None, [1])."""
+    import re
+
+    parts = name.split("_")
+    base, rest = parts[0], parts[1:]
+    accent = rest.pop() if rest and rest[-1] in ACCENT_WORDS else None
+    match = re.match(r"^([A-Za-z]+)(\d+)$", base)
+    if match and not rest:
+        base, rest = match.group(1), [match.group(2)]
+    return base, accent, rest

@@ -1,11 +1,10 @@
 """LaTeX for solution sheets: \\sigma\\left(W_{f} x^{(t)} + b_{f}\\right), \\odot, x^{(5)}."""
 from __future__ import annotations
 
-import re
 
 from rnncli.language.expression import Name, Step, Value
 from rnncli.language.functions import FUNCTIONS
-from rnncli.language.printing.base import Printer
+from rnncli.language.printing.base import Printer, split_name
 
 # Where a renderer may break a long formula: before a sum's + or -, before a
 # product's \odot, after a concatenation's comma.
@@ -18,14 +17,8 @@ _ACCENTS = {"tilde": r"\tilde", "hat": r"\hat", "bar": r"\bar"}
 
 def latex_name(name: str) -> str:
     """Returns a quantity name in LaTeX: W_xh -> W_{xh}, h_tilde -> \\tilde{h}, h1 -> h_{1}."""
-    parts = name.split("_")
-    base, rest = parts[0], parts[1:]
-    accent = None
-    if rest and rest[-1] in _ACCENTS:
-        accent = _ACCENTS[rest.pop()]
-    match = re.match(r"^([A-Za-z]+)(\d+)$", base)
-    if match and not rest:
-        base, rest = match.group(1), [match.group(2)]
+    base, accent, rest = split_name(name)
+    accent = _ACCENTS.get(accent)
     if base in _GREEK:
         base = "\\" + base
     elif len(base) > 1:

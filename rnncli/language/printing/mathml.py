@@ -13,7 +13,7 @@ import re
 
 from rnncli.language.expression import Value
 from rnncli.language.functions import FUNCTIONS
-from rnncli.language.printing.base import Printer
+from rnncli.language.printing.base import Printer, split_name
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 MINUS = "<mo>\u2212</mo>"
@@ -32,14 +32,8 @@ def mrow(*parts: str) -> str:
 
 def mathml_name(name: str) -> str:
     """Returns a quantity name in MathML: W_xh -> W with subscript xh, h_tilde -> h̃, h1 -> h₁."""
-    parts = name.split("_")
-    base, rest = parts[0], parts[1:]
-    accent = None
-    if rest and rest[-1] in _ACCENTS:
-        accent = _ACCENTS[rest.pop()]
-    match = re.match(r"^([A-Za-z]+)(\d+)$", base)
-    if match and not rest:
-        base, rest = match.group(1), [match.group(2)]
+    base, accent, rest = split_name(name)
+    accent = _ACCENTS.get(accent)
     element = f"<mi>{_GREEK.get(base, base)}</mi>"
     if accent:
         element = f'<mover accent="true">{element}<mo>{accent}</mo></mover>'
