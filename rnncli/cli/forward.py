@@ -18,9 +18,12 @@ def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool) 
         _require_lstm(problem)
     trace = run_trace(problem)
     if output_format == "json":
-        from rnncli.render.json_document import dumps, trace_document
+        from rnncli.render.json_stream import write_trace_json
 
-        emit(dumps(trace_document(trace)))
+        # Streamed step by step: the bytes of dumps(trace_document(trace)), in bounded memory.
+        write_trace_json(trace, sys.stdout.write)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
     elif output_format == "markdown":
         from rnncli.render.trace import render_markdown
 

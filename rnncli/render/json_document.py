@@ -16,11 +16,15 @@ def trace_document(trace) -> dict:
         "schema": "rnncli/trace@1",
         "title": trace.problem.title,
         "time_start": trace.problem.time_start,
-        "steps": [{"t": s.t,
-                   "inputs": {k: plain(v) for k, v in s.inputs.items()},
-                   "values": {k: plain(v) for k, v in s.values.items()}}
-                  for s in trace.steps],
+        "steps": [step_entry(s) for s in trace.steps],
     }
+
+
+def step_entry(step, convert=plain) -> dict:
+    """Returns one step of the trace document, its values passed through `convert`."""
+    return {"t": step.t,
+            "inputs": {k: convert(v) for k, v in step.inputs.items()},
+            "values": {k: convert(v) for k, v in step.values.items()}}
 
 
 def dumps(document: dict) -> str:
