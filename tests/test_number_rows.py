@@ -73,6 +73,9 @@ PLACES = [
     "- {row}\n",
     "k:\n  a:\n    - [{row}, {row2}]\n",
     "k: [[{row}]]\n",
+    "k:\n  h{row}: {row2}\n",
+    "k: {{h{row}: 1}}\n",
+    "k: [1,{row}]\n",
 ]
 
 
@@ -105,6 +108,9 @@ def test_rows_become_one_placeholder_each():
     assert prepared.count(number_rows.MARK) == 3
     assert repr(rows) == repr([[1, 2.5, -0.0003, 0.5], [1.5, 2.0], [3, 4]])
     assert number_rows.prepare("a: [1, 2,]\nb: []\nc: [1e, 2]\n") is None
+    # An answers file's keys hold brackets too: they stay for the parser, the rows do not.
+    prepared, rows = number_rows.prepare("answers:\n  h[1]: [0.5, 1]\n  y[2]: 3\n")
+    assert prepared == f"answers:\n  h[1]: {number_rows.MARK}0\n  y[2]: 3\n"
 
 
 def test_the_problem_reads_the_same_either_way(monkeypatch):

@@ -25,7 +25,9 @@ MAX_TOKEN_CHARS = 100       # longer numbers (near the int and scalar limits) go
 # Rows are found by their characters alone (fast: no backtracking); float() and int()
 # then accept exactly the YAML 1.2 core decimal forms over these characters (the same
 # grammar: sign, digits, point, exponent), and refuse the rest (`1e`, `.`, `1-2`, ``).
-_ROW = re.compile(r"\[([-+0-9.eE, \t]*)\]")
+# A row stands alone: after a space, `[`, `,` or `{` and before a space, `,`, `]` or `}`
+# (`h[1]: ...` is a key, `x[1, 2]y` text: the parser reads those).
+_ROW = re.compile(r"(?<![^\s\[,{])\[([-+0-9.eE, \t]*)\](?=[\s,\]}]|\Z)")
 PLACEHOLDER = re.compile(MARK + r"([0-9]+)")
 
 
