@@ -104,3 +104,20 @@ def test_docs_cells_shows_the_equations_rnncli_uses():
         for line in generated.splitlines():
             if line.startswith("- `"):
                 assert line in text, f"docs/cells.md is out of date: {line}"
+
+
+@pytest.mark.parametrize("argv", [
+    ["unroll", "problems/rnn-unroll-five-steps.yaml", "--to", "3"],
+    ["unroll", "problems/rnn-unroll-five-steps.yaml", "--to", "3", "--format", "latex"],
+    ["graph", "problems/two-layer-feedback-graph.yaml"],
+    ["graph", "problems/two-layer-feedback-graph.yaml", "--unfold", "3", "--format", "json"],
+])
+def test_unroll_and_graph_print_formulas_without_numpy(argv):
+    """They never evaluate, so they need not pay numpy's import (issue: performance)."""
+    code = ("import sys, runpy; sys.argv = ['rnncli'] + sys.argv[1:]\n"
+            "try:\n    runpy.run_module('rnncli', run_name='__main__')\n"
+            "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+            "print('LOADED', sorted(m for m in ('numpy', 'rich', 'orjson') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    assert result.stdout.strip().endswith("LOADED []"), result.stdout[-300:]

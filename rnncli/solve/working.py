@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnncli.language.expression import BinOp, Call, Name, Neg, Node, Number, Step, Value, transform, walk
+from rnncli.language.expression import Call, Name, Node, Number, Value, transform, walk
+from rnncli.solve.scalars import scalar_test  # noqa: F401 - where the printers found it
 from rnncli.solve.trace import Trace, evaluate_node
 
 MAX_SUBSTITUTED_ENTRIES = 9
@@ -38,24 +39,6 @@ class WorkedStep:
     equations: tuple            # WorkedEquation, in evaluation order
 
 
-def scalar_test(shapes: dict):
-    """Returns is_scalar(node) for printers: whether a sub-expression is a single number."""
-    def is_scalar(node: Node) -> bool:
-        if isinstance(node, Number):
-            return True
-        if isinstance(node, (Name, Step)):
-            return shapes.get(node.name, (None,)) == ()
-        if isinstance(node, Value):
-            return np.ndim(node.value) == 0
-        if isinstance(node, (Neg, Call)):
-            return is_scalar(node.args[0] if isinstance(node, Call) else node.operand)
-        if isinstance(node, BinOp):
-            left, right = is_scalar(node.left), is_scalar(node.right)
-            if node.op == "@" and (left or right):
-                return left and right     # `@` with a scalar scales the other operand
-            return left and right
-        return False
-    return is_scalar
 
 
 def work_trace(trace: Trace) -> tuple:
