@@ -9,7 +9,8 @@ from rnncli.cli.app import FORMATS, cli, emit, format_option, precision_option
 from rnncli.errors import RnncliError
 
 
-def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool) -> None:
+def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
+                all_steps: bool = False) -> None:
     from rnncli.files.problem import load_problem
     from rnncli.solve.trace import run_trace
 
@@ -27,7 +28,7 @@ def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool) 
     elif output_format == "markdown":
         from rnncli.render.trace import render_markdown
 
-        emit(render_markdown(trace, precision))
+        emit(render_markdown(trace, precision, all_steps))
     elif output_format == "latex":
         from rnncli.render.trace import render_latex
 
@@ -35,7 +36,12 @@ def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool) 
     else:
         from rnncli.render.text import make_console, render_trace_text
 
-        render_trace_text(trace, precision, make_console())
+        render_trace_text(trace, precision, make_console(), all_steps)
+
+
+all_steps_option = click.option(
+    "--all-steps", is_flag=True,
+    help="Show every step in the summary table (beyond 20 steps it shows the first 10 and last 5).")
 
 
 def _require_lstm(problem) -> None:
@@ -53,28 +59,30 @@ def _require_lstm(problem) -> None:
 @click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
 @format_option(FORMATS)
 @precision_option
-def trace(problem, output_format, precision):
+@all_steps_option
+def trace(problem, output_format, precision, all_steps):
     """Step-by-step forward pass of any cell: every equation, with the numbers substituted.
 
     \b
     Example:
       rnncli trace problems/gru-seed003.yaml --format markdown
     """
-    _show_trace(problem, output_format, precision, lstm_only=False)
+    _show_trace(problem, output_format, precision, lstm_only=False, all_steps=all_steps)
 
 
 @cli.command("lstm-trace")
 @click.argument("problem", type=click.Path(dir_okay=False, allow_dash=True))
 @format_option(FORMATS)
 @precision_option
-def lstm_trace(problem, output_format, precision):
+@all_steps_option
+def lstm_trace(problem, output_format, precision, all_steps):
     """Step-by-step forward pass of an LSTM (a built-in cell must be an LSTM variant).
 
     \b
     Example:
       rnncli lstm-trace problems/lstm-goodfellow-forward.yaml --precision 6
     """
-    _show_trace(problem, output_format, precision, lstm_only=True)
+    _show_trace(problem, output_format, precision, lstm_only=True, all_steps=all_steps)
 
 
 @cli.command()

@@ -35,7 +35,7 @@ def title_lines(console: Console, problem) -> None:
     console.print(Text(f"Cell: {describe_cell(problem)}", style="dim"))
 
 
-def render_trace_text(trace, precision: int, console: Console) -> None:
+def render_trace_text(trace, precision: int, console: Console, all_steps: bool = False) -> None:
     title_lines(console, trace.problem)
     console.print()
     console.print(Text("Equations", style="bold underline"))
@@ -53,7 +53,7 @@ def render_trace_text(trace, precision: int, console: Console) -> None:
             text.append(" = " + rest)
             console.print(text, soft_wrap=True)
     console.print()
-    header, rows = summary_rows(trace, precision)
+    header, rows = summary_rows(trace, precision, all_steps)
     table = Table(title="Summary", title_justify="left", show_lines=False)
     for column in header:
         table.add_column(column, justify="right" if column == "t" else "left", overflow="fold")

@@ -7,6 +7,8 @@ from rnncli.language.printing.text import TextPrinter
 from rnncli.solve.working import scalar_test, work_trace
 
 MAX_SHOWN_ENTRIES = 8
+MAX_SUMMARY_STEPS = 20      # a longer summary shows its first and last steps (--all-steps: all)
+SUMMARY_HEAD, SUMMARY_TAIL = 10, 5
 
 
 def chain(printer, worked) -> list[str]:
@@ -27,10 +29,13 @@ def value_text(value, precision: int, minus: str = "−") -> str:
     value = np.asarray(value, dtype=float)
     if value.ndim == 0:
         return format_number(value, precision).replace("-", minus)
+    if value.ndim == 1 and value.size > MAX_SHOWN_ENTRIES:
+        # Only the entries shown are formatted: a 256-entry vector costs five numbers.
+        shown = [format_number(v, precision).replace("-", minus)
+                 for v in (*value[:3], *value[-2:])]
+        return "[" + ", ".join(shown[:3]) + ", …, " + ", ".join(shown[3:]) + f"] ({value.size})"
     flat = [format_number(v, precision).replace("-", minus) for v in value.ravel()]
     if value.ndim == 1:
-        if len(flat) > MAX_SHOWN_ENTRIES:
-            return "[" + ", ".join(flat[:3]) + ", …, " + ", ".join(flat[-2:]) + f"] ({len(flat)})"
         return "[" + ", ".join(flat) + "]"
     rows = ["[" + ", ".join(value_text(row, precision, minus)[1:-1].split(", ")) + "]"
             for row in value]
@@ -73,7 +78,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def render_markdown(trace, precision: int) -> str:
+def render_markdown(trace, precision: int, all_steps: bool = False) -> str:
     problem = trace.problem
     out = [f"# {one_line(problem.title or 'Forward pass')}", ""]
     if problem.source:
@@ -85,22 +90,33 @@ def render_markdown(trace, precision: int) -> str:
         if inputs:
             out += [f"Inputs: `{inputs}`", ""]
         out += [f"- `{line}`" for line in lines] + [""]
-    out += ["## Summary", ""] + summary_markdown(trace, precision)
+    out += ["## Summary", ""] + summary_markdown(trace, precision, all_steps)
     return "\n".join(out) + "\n"
 
 
-def summary_rows(trace, precision: int):
-    """Returns (header, rows) of the per-step summary table."""
+def summary_rows(trace, precision: int, all_steps: bool = False):
+    """Returns (header, rows) of the per-step summary table.
+
+    Beyond MAX_SUMMARY_STEPS steps, unless `all_steps`, the table is cut as
+    long vectors are: the first and last steps, and a row saying how many
+    are not shown (a 10,000-step table helps nobody, and costs seconds).
+    """
     names = list(trace.cell.inputs) + list(trace.cell.quantities)
+    steps = trace.steps
+    hidden = 0 if all_steps or len(steps) <= MAX_SUMMARY_STEPS else \
+        len(steps) - SUMMARY_HEAD - SUMMARY_TAIL
     rows = []
-    for step in trace.steps:
+    for index, step in enumerate(steps[:SUMMARY_HEAD] + steps[-SUMMARY_TAIL:] if hidden else steps):
+        if hidden and index == SUMMARY_HEAD:
+            rows.append(["…", f"({hidden} steps not shown; --all-steps shows them)"]
+                        + [""] * (len(names) - 1))
         values = {**step.inputs, **step.values}
         rows.append([str(step.t)] + [value_text(values[n], precision) for n in names])
     return ["t"] + names, rows
 
 
-def summary_markdown(trace, precision: int) -> list[str]:
-    header, rows = summary_rows(trace, precision)
+def summary_markdown(trace, precision: int, all_steps: bool = False) -> list[str]:
+    header, rows = summary_rows(trace, precision, all_steps)
     lines = ["| " + " | ".join(f"`{h}`" if h != "t" else h for h in header) + " |",
              "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
