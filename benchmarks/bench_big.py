@@ -160,9 +160,9 @@ def grade_seed_case(tmp: Path, files: int) -> dict:
     paths = make_class(directory, files)
     command = rnncli_command() + ["grade", "--problem", str(PROBLEM), *paths, "--format", "json",
                                   "--csv", str(tmp / "seed-grades.csv")]
-    seconds = _run_allowing_failures(command)
+    seconds, peak = _timed_allowing_failures(command)
     return {"case": "grade-seed", "rnncli_s": seconds, "files": files,
-            "ms_per_file": 1000 * seconds / files, "peak_mib": _peak_allowing_failures(command),
+            "ms_per_file": 1000 * seconds / files, "peak_mib": peak,
             "command": f"rnncli grade --problem {PROBLEM.relative_to(ROOT)} {files} files "
                        "--format json --csv grades.csv"}
 
@@ -177,9 +177,9 @@ def grade_h64_case(tmp: Path, files: int, steps: int = 50, hidden: int = 64) -> 
     paths = _h64_class(problem, tmp / "h64-class", files)
     command = rnncli_command() + ["grade", "--problem", str(problem), *paths, "--format", "json",
                                   "--csv", str(tmp / "h64-grades.csv")]
-    seconds = _run_allowing_failures(command)
+    seconds, peak = _timed_allowing_failures(command)
     return {"case": "grade-h64", "rnncli_s": seconds, "files": files,
-            "ms_per_file": 1000 * seconds / files, "peak_mib": _peak_allowing_failures(command),
+            "ms_per_file": 1000 * seconds / files, "peak_mib": peak,
             "command": f"rnncli grade --problem h64-graded.yaml {files} files --format json "
                        "--csv grades.csv"}
 
@@ -211,22 +211,18 @@ def _h64_class(problem: Path, directory: Path, count: int, seed: int = 64) -> li
     return paths
 
 
-def _run_allowing_failures(command: list[str]) -> float:
-    # grade exits 1 when some student scored below full marks; that is not a failure here.
+def _timed_allowing_failures(command: list[str]) -> tuple[float, float]:
+    """Returns (wall seconds, peak MiB) of one run; grade exits 1 when a student lost points."""
+    prefix = [str(TIME_V), "-v"] if TIME_V.exists() else []
     start = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
-
-
-def _peak_allowing_failures(command: list[str]) -> float:
-    if not TIME_V.exists():
-        return float("nan")
-    result = subprocess.run([str(TIME_V), "-v", *command], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, check=False)
+    result = subprocess.run(prefix + command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, check=False)
+    seconds = time.perf_counter() - start
+    peak = float("nan")
     for line in result.stderr.splitlines():
         if "Maximum resident set size" in line:
-            return int(line.rsplit(":", 1)[1]) / 1024
-    return float("nan")
+            peak = int(line.rsplit(":", 1)[1]) / 1024
+    return seconds, peak
 
 
 def main() -> None:
@@ -235,7 +231,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="paired rounds per trace case (default 3)")
     parser.add_argument("--only", action="append", help="run only this case (repeatable)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--source", type=Path,
+                        help="time the rnncli of this source tree (python -m rnncli with it on "
+                             "PYTHONPATH), e.g. an older checkout, against the same anchor")
     args = parser.parse_args()
+    if args.source:
+        global rnncli_command
+        os.environ["PYTHONPATH"] = str(args.source.resolve())
+        rnncli_command = lambda: [sys.executable, "-m", "rnncli"]  # noqa: E731
     quick = args.quick
     rounds = args.rounds or (1 if quick else 3)
     long_steps = 1_000 if quick else 10_000
