@@ -11,15 +11,13 @@ and encoded by orjson straight from numpy (over ten times faster than
 orjson writes the same shortest round-trip digits as Python's `repr`, in a
 slightly different layout: no space after commas and colons (added back
 here), and below 1e-4 `0.00001234` and `1e-7` where repr writes `1.234e-05`
-and `1e-07` (a value with such entries is written by `json` instead, inside
-orjson's output as a Fragment). So the stream is byte for byte the document
-`dumps` would write (tests/test_json_stream.py checks it on random floats of
+and `1e-07` (those few numbers are found by substring search and rewritten
+by repr). So the stream is byte for byte the document `dumps` would write (tests/test_json_stream.py checks it on random floats of
 every magnitude). Without orjson installed the steps go through `json` a few
 at a time: slower, the same bytes.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 
@@ -60,61 +58,77 @@ def steps_encoder():
 
     option = orjson.OPT_SERIALIZE_NUMPY
 
-    def as_is(value):
-        if (isinstance(value, np.ndarray) and value.ndim and value.dtype == np.float64
-                and value.flags.c_contiguous):
-            return value
-        return plain(value)      # numbers, 0-d and other dtypes: as trace_document has them
+    ndarray, float64 = np.ndarray, np.dtype(np.float64)
 
-    def by_json(value):
-        return orjson.Fragment(json.dumps(plain(value), separators=(",", ":"), allow_nan=False))
+    def vector(value) -> bool:   # what orjson writes from numpy exactly as tolist() + json
+        return (type(value) is ndarray and value.ndim > 0 and value.dtype == float64
+                and value.flags.c_contiguous)
+
+    def as_is(value):
+        return value if vector(value) else plain(value)
+
+    direct: list = []            # [whether step_entry is the record as it is], decided once
 
     def encode(steps) -> str:
-        # orjson and repr differ only below 1e-4 (0.000015 for 1.5e-05, 1e-7 for 1e-07):
-        # a value with such entries is written by json and included as a Fragment.
-        small = _small_arrays(steps, np)
-
-        def careful(value):
-            value = as_is(value)
-            if id(value) in small:
-                return by_json(value)
-            if isinstance(value, (float, list)) and _has_small(np.asarray(value, dtype=float)):
-                return by_json(value)
-            return value
-
-        data = orjson.dumps([step_entry(s, careful) for s in steps], option=option)
+        if not direct:
+            direct.append(_entry_is_the_record(steps[0]))
+        # A step of float64 vectors goes to orjson as the record's own dicts, with no
+        # Python call per value; any other step through step_entry.
+        entries = [{"t": s.t, "inputs": s.inputs, "values": s.values}
+                   if direct[0] and type(s.t) is int and all(map(vector, s.inputs.values()))
+                   and all(map(vector, s.values.values())) else step_entry(s, as_is)
+                   for s in steps]
+        records_only = all(type(e) is dict and e.get("inputs") is s.inputs
+                           for e, s in zip(entries, steps))
+        data = orjson.dumps(entries, option=option)
         # json refuses NaN and infinity (orjson writes null). The layout rewrite is sound
-        # when every string is a key without escapes, a comma or a colon: names.
-        if (b"null" in data or b"\\" in data or data.count(b'"') != 2 * data.count(b'":')
-                or not _names_only(steps)):
+        # when every string is a key without escapes, a comma or a colon: names (a
+        # record's dicts hold names and vectors only; anything else is counted).
+        if b"null" in data or not _names_only(steps) or (not records_only and (
+                b"\\" in data or data.count(b'"') != 2 * data.count(b'":'))):
             return plain_steps(steps)
-        return data[1:-1].replace(b",", b", ").replace(b'":', b'": ').decode("ascii")
+        data = _repr_numbers(data[1:-1])
+        return data.replace(b",", b", ").replace(b'":', b'": ').decode("ascii")
 
     return encode
 
 
-def _small_arrays(steps, np) -> set:
-    """Returns the ids of the steps' float64 arrays with an entry below 1e-4 (0 aside).
+def _repr_numbers(data: bytes) -> bytes:
+    """Returns orjson's compact text with its numbers below 1e-4 as repr writes them.
 
-    Checked a quantity at a time on the whole chunk (one stack per shape), not
-    array by array.
+    orjson writes 0.000015 and 1e-7 where repr writes 1.5e-05 and 1e-07; every
+    other number is the same text. Such numbers are found by plain substring
+    search (few in any real trace) and each is rewritten as repr(float(text)):
+    orjson's digits round-trip, so float() gets the value back exactly.
     """
-    by_shape: dict = {}
-    for step in steps:
-        for value in (*step.inputs.values(), *step.values.values()):
-            if isinstance(value, np.ndarray) and value.ndim and value.dtype == np.float64:
-                by_shape.setdefault(value.shape, []).append(value)
-    small = set()
-    for arrays in by_shape.values():
-        block = np.abs(np.stack(arrays)).reshape(len(arrays), -1)
-        flags = ((block < 1e-4) & (block != 0)).any(axis=1)
-        small.update(id(arrays[i]) for i in np.flatnonzero(flags).tolist())
-    return small
+    places = []
+    for pattern in (b"e-", b"0.0000"):
+        at = data.find(pattern)
+        while at != -1:
+            places.append(at)
+            at = data.find(pattern, at + 1)
+    if not places:
+        return data
+    pieces, done = [], 0
+    for at in sorted(places):
+        if at < done:
+            continue             # a second pattern inside a number already rewritten
+        start = max(done, data.rfind(b",", done, at) + 1, data.rfind(b"[", done, at) + 1,
+                    data.rfind(b":", done, at) + 1)
+        ends = [e for e in (data.find(b",", at), data.find(b"]", at), data.find(b"}", at)) if e != -1]
+        end = min(ends) if ends else len(data)
+        pieces += [data[done:start], repr(float(data[start:end])).encode("ascii")]
+        done = end
+    pieces.append(data[done:])
+    return b"".join(pieces)
 
 
-def _has_small(magnitudes) -> bool:
-    magnitudes = abs(magnitudes)
-    return bool(((magnitudes < 1e-4) & (magnitudes != 0)).any())
+def _entry_is_the_record(step) -> bool:
+    """Returns whether step_entry writes a step as {t, inputs, values} of its record, as is."""
+    entry = step_entry(step, lambda value: ("value", id(value)))
+    return entry == {"t": step.t,
+                     "inputs": {k: ("value", id(v)) for k, v in step.inputs.items()},
+                     "values": {k: ("value", id(v)) for k, v in step.values.items()}}
 
 
 def _names_only(steps) -> bool:
