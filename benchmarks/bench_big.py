@@ -237,8 +237,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.source:
         global rnncli_command
-        os.environ["PYTHONPATH"] = str(args.source.resolve())
-        rnncli_command = lambda: [sys.executable, "-m", "rnncli"]  # noqa: E731
+        # That tree's package first on sys.path (PYTHONPATH alone loses to the current
+        # folder's rnncli/ under `python -m`).
+        start = (f"import sys; sys.path.insert(0, {str(args.source.resolve())!r}); "
+                 "sys.argv[0] = 'rnncli'; from rnncli.cli import main; main()")
+        rnncli_command = lambda: [sys.executable, "-c", start]  # noqa: E731
     quick = args.quick
     rounds = args.rounds or (1 if quick else 3)
     long_steps = 1_000 if quick else 10_000
