@@ -73,7 +73,10 @@ def peak_memory_mib(command: list[str]) -> float:
     """Returns the maximum resident set size of one run of a command, in MiB."""
     if TIME_V.exists():
         result = subprocess.run([str(TIME_V), "-v", *command], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True, check=True)
+                                stderr=subprocess.PIPE, text=True, check=False)
+        if result.returncode:
+            print(f"  (the run for peak memory failed: {result.stderr.splitlines()[-25:][:3]})")
+            return float("nan")
         for line in result.stderr.splitlines():
             if "Maximum resident set size" in line:
                 return int(line.rsplit(":", 1)[1]) / 1024
