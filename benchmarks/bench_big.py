@@ -234,6 +234,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="paired rounds per trace case (default 3)")
     parser.add_argument("--only", action="append", help="run only this case (repeatable)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--files", type=int, help="answers files of the grading cases")
     parser.add_argument("--source", type=Path,
                         help="time the rnncli of this source tree (python -m rnncli with it on "
                              "PYTHONPATH), e.g. an older checkout, against the same anchor")
@@ -255,8 +256,8 @@ def main() -> None:
         "trace-h1024": lambda tmp: trace_case(tmp, "trace-h1024", 1024, 10 if quick else 100,
                                               rounds, npz=True),
         "startup": lambda tmp: startup_case(5 if quick else 11),
-        "grade-seed": lambda tmp: grade_seed_case(tmp, 500 if quick else 10_000),
-        "grade-h64": lambda tmp: grade_h64_case(tmp, 50 if quick else 1_000),
+        "grade-seed": lambda tmp: grade_seed_case(tmp, args.files or (500 if quick else 10_000)),
+        "grade-h64": lambda tmp: grade_h64_case(tmp, args.files or (50 if quick else 1_000)),
     }
     chosen = args.only or list(cases)
     results = []

@@ -22,7 +22,7 @@ from rnncli.solve.trace import Trace, compile_expression, run_trace
 
 MAX_CACHED = 20_000
 # The keys hold the replaced values' bytes: a class answering 64-entry vectors at 50
-# steps makes keys of kilobytes each, so the count alone let the cache reach a gigabyte.
+# steps makes keys of about 12 KB, so the count alone allowed about 250 MB.
 MAX_CACHED_BYTES = 32 * 1024 * 1024
 
 
