@@ -75,30 +75,54 @@ def question_solutions(problem: Problem, solution: Solution | None = None) -> di
 
 def _changed_solution(problem: Problem, question: Question, index: int) -> Solution:
     from rnncli.files.changes import apply_changes, question_changes
-    from rnncli.files.problem import problem_level
 
-    changed = apply_changes(problem, question_changes(problem, question))
-    solution = Solution(changed)
+    changes = question_changes(problem, question)
+    solution = Solution(apply_changes(problem, changes))
     try:
-        level = problem_level(changed)
-        if level == "trace":
-            solution.trace
-        elif level == "shapes":
-            solution.counts
-        else:
-            from rnncli.cells.build import build_cell
-
-            build_cell(changed, shapes=False, evaluate=False)
+        _evaluate(solution)
     except RnncliError as exc:
-        names = list(question.set)
-        culprit = getattr(exc, "equation", None)
-        name = culprit if culprit in question.set else names[0] if len(names) == 1 else None
+        name = _culprit(problem, question, changes, exc)
         path = (index, "set", name) if name else (index, "set")
         where = f"`set.{name}`" if name else "`set:`"
         raise ProblemError(f"question `{question.id}`, {where}: the changed network fails: "
                            f"{exc.message}", file=problem.file,
                            line=problem.line("questions", *path)) from None
     return solution
+
+
+def _evaluate(solution: Solution) -> None:
+    """Computes what the problem's level of use needs; raises RnncliError if it cannot."""
+    from rnncli.files.problem import problem_level
+
+    level = problem_level(solution.problem)
+    if level == "trace":
+        solution.trace
+    elif level == "shapes":
+        solution.counts
+    else:
+        from rnncli.cells.build import build_cell
+
+        build_cell(solution.problem, shapes=False, evaluate=False)
+
+
+def _culprit(problem: Problem, question: Question, changes: tuple, exc: RnncliError) -> str | None:
+    """Returns the `set:` entry an error of the changed network comes from, or None if unsure."""
+    from rnncli.files.changes import apply_changes
+
+    if len(changes) == 1:
+        return changes[0].name
+    if getattr(exc, "equation", None) in question.set:
+        return exc.equation
+    named = [n for n in question.set if f"equation `{n}`" in exc.message]
+    if len(named) == 1:
+        return named[0]
+    # Several entries and nothing in the message to tell: the one that fails on its own.
+    for change in changes:
+        try:
+            _evaluate(Solution(apply_changes(problem, [change])))
+        except RnncliError:
+            return change.name
+    return None
 
 
 def asked_items(problem: Problem, solution: Solution | None = None,
