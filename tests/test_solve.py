@@ -32,7 +32,8 @@ from rnncli.solve.sheet import build_sheet
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "solve"
-SHEET_PROBLEMS = ["rnn-unroll-five-steps", "lstm-goodfellow-forward", "two-layer-feedback-graph"]
+SHEET_PROBLEMS = ["rnn-unroll-five-steps", "lstm-goodfellow-forward", "two-layer-feedback-graph",
+                  "lstm-forget-gate-questions"]
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 SVG = "{http://www.w3.org/2000/svg}"
