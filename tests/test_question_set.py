@@ -323,3 +323,22 @@ def test_the_key_rows_build_the_nested_answers_file(tmp_path):
     (tmp_path / "key.yaml").write_text(yaml.safe_dump({"answers": answers}))
     report = grade_files([str(tmp_path / "key.yaml")], str(PROBLEM))
     assert report.results[0].score == 7 and report.exit_code == 0
+
+
+def test_exam_variants_key_and_grade_set_questions_on_each_variants_changed_network(tmp_path):
+    from rnncli.files.changes import apply_changes, parse_set_option
+    from rnncli.variants.drawing import draw_variants
+
+    text = PROBLEM.read_text().replace("questions:", "vary:\n  params: {W_i: [0.4, 0.8, 0.1]}\n"
+                                       "  seed: 7\nquestions:")
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    variants = draw_variants(load_problem(str(path)), 3)
+    for variant in variants.variants:
+        shut = run_trace(apply_changes(variant.problem, [parse_set_option("f=0")]))
+        items = {i.label: i for i in variant.items}
+        assert items["shut: c[2]"].expected == shut.value("c", 2)
+        assert items["shut: c[2]"].expected != items["c[2]"].expected
+    key = cli_run("solve", path, "--key", "--variants", "3", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(key)))
+    assert {r["ref"] for r in rows if r["question"] == "open"} == {"open: c[3]"}
