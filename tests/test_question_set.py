@@ -342,3 +342,25 @@ def test_exam_variants_key_and_grade_set_questions_on_each_variants_changed_netw
     key = cli_run("solve", path, "--key", "--variants", "3", "--format", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(key)))
     assert {r["ref"] for r in rows if r["question"] == "open"} == {"open: c[3]"}
+
+
+def test_gradients_and_counts_under_set_are_those_of_the_problem_edited_by_hand():
+    from rnncli.solve.references import Solution
+
+    text = (ROOT / "problems" / "lstm-dcdc.yaml").read_text() + (
+        "  - id: shut\n    set: {f: \"0\"}\n"
+        "    ask: [\"grad.c[1]\", \"grad.W_i\", loss, params.total]\n")
+    problem = parse_problem(text, "p.yaml")
+    # the same network with f: 0 under `equations:` and W_f, U_f deleted (a file of its own)
+    edited = Solution(load_problem(str(ROOT / "problems" / "lstm-dcdc-forget-closed.yaml")))
+    items = {i.label: i for i in asked_items(problem)}
+    for label in ("shut: grad.c[1]", "shut: grad.W_i", "shut: loss", "shut: params.total"):
+        item = items[label]
+        assert np.array_equal(np.asarray(item.expected), np.asarray(edited.value(item.ref))), label
+    assert items["grad.c[1]"].expected != items["shut: grad.c[1]"].expected
+    marking = Marking(problem)
+    given = float(items["shut: grad.c[1]"].expected)
+    result = marking.grade(parse_answers(f"answers:\n  shut:\n    grad.c[1]: {given:.6g}\n"
+                                         f"    params.total: 6\n", "a.yaml"))
+    assert statuses(result)["shut: grad.c[1]"] == "correct"
+    assert statuses(result)["shut: params.total"] == "correct"
