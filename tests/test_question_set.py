@@ -189,9 +189,11 @@ def test_a_plain_key_asked_only_under_different_changes_is_ambiguous():
 
 def test_nested_mappings_under_unknown_ids_or_unchanged_questions_are_invalid(marking):
     text = answers_text({}, {"given": {"c[1]": 0.3902}, "shot": {"c[1]": 0.3902},
-                             "c[1]": {"a": 1}})
+                             "c[1]": {"a": 1}, "f[2]": {"c[1]": 0.3902}})
     result = marking.grade(parse_answers(text, "a.yaml"))
     invalid = {i.ref: i.feedback for i in result.items if i.question is None}
+    # never silently "not graded": f[2] is computed but not asked, and this is no answer to it
+    assert "no question has the id `f[2]`" in invalid["f[2]"] and not result.not_graded
     assert invalid["given"].startswith("question `given` does not change the network (it has no "
                                        "`set:`): give its answers as plain lines")
     assert "no question has the id `shot`" in invalid["shot"]

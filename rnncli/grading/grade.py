@@ -23,8 +23,8 @@ from rnncli.grading.diagnoses import Diagnosis
 from rnncli.errors import ProblemError, RnncliError
 from rnncli.files.problem import Problem, load_problem
 from rnncli.files.yaml_source import load_yaml
-from rnncli.grading.questions import (DEFAULT_TOLERANCE, AskedItem, asked_items, describe_changes,
-                                      qualified, question_solutions)
+from rnncli.grading.questions import (DEFAULT_TOLERANCE, AskedItem, asked_items, change_key,
+                                      describe_changes, qualified, question_solutions)
 from rnncli.solve.references import Reference, Solution, parse_reference
 from rnncli.files.problem import problem_level
 from rnncli.solve.sheet_references import HAND_GRADED
@@ -293,8 +293,7 @@ class Marking:
             except ProblemError as exc:
                 message = exc.message
                 if entry.inner is not None and nested is None:
-                    message += (f"; a mapping gives the answers of a question with `set:` under "
-                                f"its id, and no question has the id `{entry.text}`")
+                    message += "; " + _no_such_question(entry.text)
                 extra.append(_invalid_extra(entry.label, entry.value, message, entry.line))
                 continue
             for single, raw in singles:
@@ -316,6 +315,8 @@ class Marking:
                         given[change, key] = (raw, entry.line, None)
                 else:
                     problem = self.group(change)._names_nothing(single)
+                    if problem is None and isinstance(raw, dict):
+                        problem = _no_such_question(entry.text)
                     if problem:
                         extra.append(_invalid_extra(label, raw, problem, entry.line))
                     elif not is_blank(raw):
@@ -333,11 +334,15 @@ class Marking:
             if question is None:
                 yield entry, None
                 continue
-            key = next((i.changes for i in self.items if i.question == question.id), ())
+            key = change_key(question)
             if not key:
                 extra.append(_invalid_extra(entry.text, entry.value, (
                     f"question `{question.id}` does not change the network (it has no `set:`): "
                     "give its answers as plain lines of `answers:`, not under its id"), entry.line))
+                continue
+            if key not in self.groups:      # it asks only drawings, graded by hand
+                extra.append(_invalid_extra(entry.text, entry.value, (
+                    f"question `{question.id}` asks nothing that is graded here"), entry.line))
                 continue
             for inner in entry.inner:
                 yield inner, key
@@ -504,6 +509,12 @@ def _ambiguous(ref: str, items) -> str:
     first = askers[0][0]
     return (f"`{ref}` is asked by questions {who}, each on a changed network: give it under "
             f"the question's id, as `{first}: {{{ref}: ...}}`")
+
+
+def _no_such_question(key: str) -> str:
+    """Returns why a mapping under a key that is no question's id is not a question's answers."""
+    return (f"a mapping gives the answers of a question with `set:` under its id, and no "
+            f"question has the id `{key}`")
 
 
 def _invalid_extra(ref: str, raw, message: str, line) -> GradedItem:
