@@ -138,12 +138,12 @@ def _changes_paragraph(changes: tuple) -> Paragraph:
     """Returns the sentence that says which equations this question replaces, as formulas."""
     from rnncli.language.equations import parse_expression
 
-    runs: list = ["On the network changed for this question: "]
+    runs: list = ["This question changes the network: "]
     for index, (name, text) in enumerate(changes):
         runs += ([", "] if index else []) + [Math(Name(name)), " = ",
                                                Math(parse_expression(text, equation=name))]
-    return Paragraph(tuple(runs) + (" (replacing the equation above; every value below is "
-                                    "computed on the changed network).",))
+    return Paragraph(tuple(runs) + (" (instead of, or in addition to, the equations above). "
+                                    "Every value below is computed on the changed network.",))
 
 
 def _points(points: float) -> str:
