@@ -65,6 +65,10 @@ class Answers:
                                "or grade with `rnncli grade --problem FILE.yaml`", file=self.file,
                                line=1)
         line = self.problem_line or 1
+        if "\x00" in self.problem:
+            # No file system takes a NUL byte in a name (Python refuses it with a ValueError).
+            raise ProblemError("`problem:` is not a file name (it holds a NUL character)",
+                               file=self.file, line=line)
         if os.path.isabs(self.problem) or self.problem.startswith("~"):
             raise ProblemError("`problem:` must be a path relative to the answers file, not an "
                                "absolute one; to grade against another file use `rnncli grade "
