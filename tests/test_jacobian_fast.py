@@ -194,3 +194,18 @@ def test_row_vector_convention_equals_central_differences(cell):
                 ends.append(np.ravel(run_trace(changed).value("h", 1)))
             numeric[:, j] = (ends[0] - ends[1]) / (2 * eps)
         np.testing.assert_allclose(one.steps[0].total, numeric, rtol=1e-6, atol=1e-8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 4), columns=st.integers(1, 12), seed=st.integers(0, 10_000),
+       precision=st.integers(2, 6))
+def test_matrix_text_formats_only_what_value_text_shows(rows, columns, seed, precision):
+    from rnncli.render.jacobian import matrix_text
+    from rnncli.render.trace import value_text
+
+    rng = np.random.default_rng(seed)
+    matrix = rng.normal(size=(rows, columns)) * 10.0 ** rng.integers(-8, 4, size=(rows, columns))
+    shown = "[" + ", ".join(value_text(row, precision) for row in matrix) + "]"
+    assert matrix_text(matrix, precision) == shown
+    if columns <= 8:    # short rows: exactly value_text's matrix
+        assert matrix_text(matrix, precision) == value_text(matrix, precision)

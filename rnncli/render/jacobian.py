@@ -8,13 +8,25 @@ from rnncli.language.printing.base import format_number
 from rnncli.language.printing.latex import LatexPrinter, latex_name
 from rnncli.language.printing.text import TextPrinter
 from rnncli.render.json_document import plain
-from rnncli.render.trace import one_line, value_text
+from rnncli.render.trace import MAX_SHOWN_ENTRIES, one_line, value_text
 
 
 def _printer(cls, result, step=None, precision=4):
     # The expansion multiplies Jacobians (matrices): written with ·, never ⊙.
     return cls(step=step, precision=precision, scalar=lambda node: True,
                constants=frozenset(result.cell.params))
+
+
+def matrix_text(value, precision: int) -> str:
+    """Returns a Jacobian as `value_text` writes it, a long row cut to its first three and
+    last two entries and its length: only the numbers shown are formatted (a 64 × 64
+    matrix at each of 200 steps is 800,000 numbers, of which 64,000 are shown)."""
+    value = np.asarray(value, dtype=float)
+    if value.ndim != 2 or value.shape[1] <= MAX_SHOWN_ENTRIES:
+        return value_text(value, precision)
+    inner = lambda part: value_text(part, precision)[1:-1]  # noqa: E731
+    rows = [f"[{inner(row[:3])}, …, {inner(row[-2:])}] ({value.shape[1]})" for row in value]
+    return "[" + ", ".join(rows) + "]"
 
 
 def _flag(result) -> list[str]:
@@ -43,10 +55,10 @@ def text_sections(result, precision: int):
     yield "One step, by the chain rule", lines
     rows = []
     for step in result.steps:
-        rows.append(f"d{q}({step.t})/d{q}({step.t - 1}): direct = {value_text(step.direct, precision)}"
-                    f", total = {value_text(step.total, precision)}")
+        rows.append(f"d{q}({step.t})/d{q}({step.t - 1}): direct = {matrix_text(step.direct, precision)}"
+                    f", total = {matrix_text(step.total, precision)}")
     yield "One step, with numbers", rows
-    rows = [f"d{q}({result.to})/d{q}({b.k}) = {value_text(b.jacobian, precision)}, "
+    rows = [f"d{q}({result.to})/d{q}({b.k}) = {matrix_text(b.jacobian, precision)}, "
             f"norm {format_number(b.norm, precision) if b.norm >= 10 ** -precision else f'{b.norm:.3e}'}"
             for b in result.back]
     yield f"Back through time from step {result.to}", rows + _flag(result)
