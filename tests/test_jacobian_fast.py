@@ -209,3 +209,27 @@ def test_matrix_text_formats_only_what_value_text_shows(rows, columns, seed, pre
     assert matrix_text(matrix, precision) == shown
     if columns <= 8:    # short rows: exactly value_text's matrix
         assert matrix_text(matrix, precision) == value_text(matrix, precision)
+
+
+def test_a_wide_jacobian_in_latex_is_cut_and_compiles(tmp_path):
+    # 12 entries: more columns than amsmath's bmatrix takes (10); cut as text cuts rows.
+    from test_latex_compiles import PDFLATEX, compile_latex
+
+    from rnncli.render.jacobian import matrix_latex, render_latex
+    from rnncli.language.expression import Value
+    from rnncli.language.printing.latex import LatexPrinter
+
+    problem, _ = random_problem("lstm", "standard", 12, 3, seed=5)
+    result = run_jacobian(problem, "c")
+    text = render_latex(result, 4)
+    assert r"\cdots" in text and r"\vdots" in text and r"_{12 \times 12}" in text
+    small = np.array([[0.5, -0.25], [1e-7, 2.0]])
+    assert matrix_latex(small, 4) == LatexPrinter(precision=4).doprint(Value(small))
+    corner = result.back[0].jacobian
+    cut = matrix_latex(corner, 4)
+    printer = LatexPrinter(precision=4)
+    for i in (0, 1, 2, 10, 11):
+        for j in (0, 1, 2, 10, 11):
+            assert printer.number(corner[i, j], False) in cut
+    if PDFLATEX is not None:
+        compile_latex(text, tmp_path)

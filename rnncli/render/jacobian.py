@@ -29,6 +29,28 @@ def matrix_text(value, precision: int) -> str:
     return "[" + ", ".join(rows) + "]"
 
 
+def matrix_latex(value, precision: int) -> str:
+    """Returns a Jacobian in LaTeX: whole when small, else its first three and last two
+    rows and columns with dots and its size (a 64 × 64 bmatrix neither compiles — amsmath
+    takes 10 columns — nor helps a reader, and formatting it cost seconds)."""
+    value = np.asarray(value, dtype=float)
+    printer = LatexPrinter(precision=precision)
+    if value.ndim != 2 or max(value.shape) <= MAX_SHOWN_ENTRIES:
+        return printer.doprint(Value(value))
+
+    def shown(size):
+        return list(range(size)) if size <= MAX_SHOWN_ENTRIES else [0, 1, 2, None, size - 2, size - 1]
+
+    rows = []
+    for i in shown(value.shape[0]):
+        cells = [(r"\ddots" if i is None else r"\cdots") if j is None else
+                 (r"\vdots" if i is None else printer.number(value[i, j], False))
+                 for j in shown(value.shape[1])]
+        rows.append(" & ".join(cells))
+    return (r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}_{"
+            + rf"{value.shape[0]} \times {value.shape[1]}}}")
+
+
 def _flag(result) -> list[str]:
     lines = []
     if result.vanishing is not None:
@@ -96,7 +118,7 @@ def render_latex(result, precision: int) -> str:
     q = latex_name(result.of)
     printer = _printer(LatexPrinter, result, precision=precision)
     printer.breakable = True
-    value = lambda v: LatexPrinter(precision=precision).doprint(Value(np.asarray(v)))  # noqa: E731
+    value = lambda v: matrix_latex(v, precision)  # noqa: E731
     frac = lambda a, b: rf"\frac{{\partial {{{q}}}^{{({a})}}}}{{\partial {{{q}}}^{{({b})}}}}"  # noqa: E731
     body = [r"\subsection*{One step, by the chain rule}"]
     body += align_rows([(frac("t", "t-1"), [printer.doprint(result.expansion)]),
