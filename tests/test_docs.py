@@ -48,7 +48,8 @@ def test_top_level_help_lists_every_command():
 
 def test_importing_the_cli_loads_neither_numpy_nor_rich():
     code = ("import sys, rnncli.cli; "
-            "heavy = sorted(m for m in ('numpy', 'rich', 'yaml') if m in sys.modules); "
+            "heavy = sorted(m for m in ('numpy', 'rich', 'yaml', 'orjson', 'matplotlib') "
+            "if m in sys.modules); "
             "print(','.join(heavy))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT, check=True)
@@ -59,11 +60,12 @@ def test_help_runs_without_numpy_or_rich():
     code = ("import sys, runpy; sys.argv = ['rnncli', '--help']\n"
             "try:\n    runpy.run_module('rnncli', run_name='__main__')\n"
             "except SystemExit as exit:\n    assert exit.code in (0, None)\n"
-            "print('LOADED', 'numpy' in sys.modules, 'rich' in sys.modules)")
+            "print('LOADED', 'numpy' in sys.modules, 'rich' in sys.modules, "
+            "'orjson' in sys.modules or 'matplotlib' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT, check=True)
     assert "Usage: rnncli" in result.stdout
-    assert result.stdout.strip().endswith("LOADED False False")
+    assert result.stdout.strip().endswith("LOADED False False False")
 
 
 @pytest.mark.skipif(shutil.which("rnncli") is None, reason="the rnncli script is not installed")
@@ -248,3 +250,20 @@ def test_docs_link_only_to_pages_that_exist():
             if "://" in target:
                 continue
             assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
+
+
+@pytest.mark.parametrize("argv", [
+    ["unroll", "problems/rnn-unroll-five-steps.yaml", "--to", "3"],
+    ["unroll", "problems/rnn-unroll-five-steps.yaml", "--to", "3", "--format", "latex"],
+    ["graph", "problems/two-layer-feedback-graph.yaml"],
+    ["graph", "problems/two-layer-feedback-graph.yaml", "--unfold", "3", "--format", "json"],
+])
+def test_unroll_and_graph_print_formulas_without_numpy(argv):
+    """They never evaluate, so they need not pay numpy's import (issue: performance)."""
+    code = ("import sys, runpy; sys.argv = ['rnncli'] + sys.argv[1:]\n"
+            "try:\n    runpy.run_module('rnncli', run_name='__main__')\n"
+            "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+            "print('LOADED', sorted(m for m in ('numpy', 'rich', 'orjson') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    assert result.stdout.strip().endswith("LOADED []"), result.stdout[-300:]

@@ -122,3 +122,26 @@ def test_every_expression_prints_as_well_formed_mathml_with_balanced_brackets(so
     assert seen.count("(") == seen.count(")") and seen.count("[") == seen.count("]")
     numbers = [float(n.text) for n in element.iter(f"{M}mn") if re.fullmatch(r"[\d.]+", n.text or "")]
     assert all(n >= 0 for n in numbers)        # signs are operators, never inside a number
+
+
+def test_the_nodes_of_the_chain_rule_print_as_the_text_printer_reads_them():
+    from rnncli.language.expression import (Broadcast, Derivative, Grad, Name, Outer, Part,
+                                            Transpose)
+
+    def shown(node, **options):
+        return flat(ET.fromstring(to_mathml(node, **options)))
+
+    grad = Grad("h", 1)
+    assert shown(grad, step=3) == "∂L∂h(2)"
+    assert ET.fromstring(to_mathml(grad, step=3)).find(f"{M}mfrac") is not None
+    assert shown(Grad("W"), constants=frozenset(["W"])) == "∂L∂W"
+    w, x = Name("W"), Name("x")
+    assert shown(Transpose(w), constants=frozenset(["W"])) == "W⊤"
+    assert shown(Outer(Grad("s"), x), step=1) == "∂L∂s(1)⊗x(1)"
+    assert shown(Part(Grad("z"), 0, 2), step=1) == "(∂L∂z(1))1..2"
+    assert shown(Part(x, 1, 2, scalar=True), step=1) == "(x(1))2"
+    assert shown(Broadcast(Grad("y"), (2,)), step=1) == "∂L∂y(1)·1"
+    assert shown(Derivative(Name("c"), Name("c", 1)), step=4) == "∂c(4)∂c(3)"
+    # the same text as the text printer, less its operators' spacing and its fraction slash
+    assert to_text(Outer(Grad("s"), x), step=1).replace(" ", "").replace("/", "") == \
+        "∂L∂s(1)⊗x(1)"

@@ -32,7 +32,8 @@ from rnncli.solve.sheet import build_sheet
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "solve"
-SHEET_PROBLEMS = ["rnn-unroll-five-steps", "lstm-goodfellow-forward", "two-layer-feedback-graph"]
+SHEET_PROBLEMS = ["rnn-unroll-five-steps", "lstm-goodfellow-forward", "two-layer-feedback-graph",
+                  "lstm-gomez-backprop"]
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -158,7 +159,7 @@ def test_boxed_answers_are_the_rounded_oracle_values():
 
 def test_key_alone_in_every_format():
     for fmt, marker in (("markdown", "| problem | question | reference |"), ("html", "<table>"),
-                        ("latex", "\\begin{tabular}")):
+                        ("latex", "\\begin{longtable}")):
         code, out, err = run("solve", "problems/rnn-unroll-five-steps.yaml", "--key", "--format", fmt)
         assert code == 0, err
         assert marker in out and "Question a" not in out
@@ -216,6 +217,17 @@ def test_html_is_well_formed_self_contained_and_uses_mathml(name):
     maths = list(root.iter(f"{MATHML}math"))
     assert maths, "no MathML"
     assert all(list(m.iter(f"{MATHML}mi")) or list(m.iter(f"{MATHML}mn")) for m in maths)
+
+
+def test_html_gradient_working_is_mathml():
+    root = _parse_html((EXAMPLES / "lstm-gomez-backprop.html").read_text())
+    maths = list(root.iter(f"{MATHML}math"))
+    # dL/dq(t) is a fraction of partials, one per line of working (and none as text).
+    fractions = [f for m in maths for f in m.iter(f"{MATHML}mfrac")
+                 if [mi.text for mi in f.iter(f"{MATHML}mi")][:2] == ["∂", "L"]]
+    assert len(fractions) >= 19
+    text = "".join(root.itertext())
+    assert "∂L/∂" not in text and "Step t = 0 (backward)" in text
 
 
 def test_html_formula_and_figures():
@@ -276,7 +288,9 @@ def test_html_renders_in_headless_chromium(tmp_path):
 # ---- LaTeX compiles ------------------------------------------------------------------------------
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-@pytest.mark.parametrize("problems", [SHEET_PROBLEMS, ["gru-olah-forward", "two-layer-feedback-sizes"]])
+@pytest.mark.parametrize("problems", [SHEET_PROBLEMS, ["gru-olah-forward", "two-layer-feedback-sizes"],
+                                      ["lstm-goodfellow-gradients", "lstm-dcdc",
+                                       "rnn-vanishing-gradients"]])
 def test_latex_compiles_with_pdflatex(tmp_path, problems):
     out = tmp_path / "sheet.tex"
     code, _, err = run("solve", *[f"problems/{p}.yaml" for p in problems], "--format", "latex",

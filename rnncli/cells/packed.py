@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from rnncli.errors import ProblemError
 
 # (cell, convention) -> packed base name -> (part names, axis, gate order shown)
@@ -102,11 +100,13 @@ def unpack_params(problem, lone: bool) -> tuple[dict, tuple]:
                 raise ProblemError(f"`params.{part}` is given twice: on its own and inside "
                                    f"`{name}`", file=problem.file, line=problem.line("params", part))
             params[part] = piece
-        splits.append(Split(name, tuple(np.shape(value)), names, how))
+        splits.append(Split(name, tuple(getattr(value, "shape", ())), names, how))
     return params, tuple(splits)
 
 
 def _cut(problem, name: str, value, count: int, axis: int, base: str) -> list:
+    import numpy as np
+
     value = np.asarray(value, dtype=float)
     if base == "bias" and problem.cell == "gru" and problem.convention == "keras":
         return _keras_gru_bias(problem, name, value, count)
@@ -127,4 +127,6 @@ def _keras_gru_bias(problem, name: str, value, count: int) -> list:
         raise ProblemError(f"`params.{name}` of a Keras GRU (reset_after) has shape (2, 3H): "
                            "row 0 the input biases, row 1 the recurrent biases",
                            file=problem.file, line=problem.line("params", name))
+    import numpy as np
+
     return [np.ascontiguousarray(p) for row in value for p in np.split(row, count // 2)]

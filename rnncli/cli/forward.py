@@ -12,7 +12,8 @@ from rnncli.errors import RnncliError, one_line
 
 
 def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
-                sets=(), forcings=(), compare=False, plots: tuple = (None, None, False)) -> None:
+                sets=(), forcings=(), compare=False, plots: tuple = (None, None, False),
+                all_steps: bool = False) -> None:
     from rnncli.errors import UsageError
     from rnncli.files.changes import baseline as unchanged
     from rnncli.solve.trace import run_trace
@@ -30,21 +31,31 @@ def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
                              "--set or teacher forcing too", file=problem.file)
         baseline = run_trace(unchanged(problem))
     if output_format == "json":
-        from rnncli.render.json_document import dumps, trace_document
+        from rnncli.render.json_stream import write_trace_json
 
-        emit(dumps(trace_document(trace, baseline)))
+        # Streamed a few steps at a time: the bytes of dumps(trace_document(...)), in
+        # memory bounded by those steps, not by the document.
+        write_trace_json(trace, sys.stdout.write, baseline)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
     elif output_format == "markdown":
         from rnncli.render.trace import render_markdown
 
-        emit(render_markdown(trace, precision, baseline))
+        emit(render_markdown(trace, precision, baseline, all_steps))
     elif output_format == "latex":
         from rnncli.render.trace import render_latex
 
-        emit(render_latex(trace, precision, baseline))
+        emit(render_latex(trace, precision, baseline, all_steps))
     else:
         from rnncli.render.text import make_console, render_trace_text
 
-        render_trace_text(trace, precision, make_console(), baseline)
+        render_trace_text(trace, precision, make_console(), baseline, all_steps)
+
+
+all_steps_option = click.option(
+    "--all-steps", is_flag=True,
+    help="Work out and tabulate every step (beyond 20 steps the working shows the first 3 "
+         "and last 2 steps, the summary table the first 10 and last 5).")
 
 
 def _require_lstm(problem) -> None:
@@ -65,8 +76,9 @@ def _require_lstm(problem) -> None:
 @change_options
 @forcing_options
 @plot_options
+@all_steps_option
 def trace(problem, output_format, precision, sets, forcings, compare, plot_file, plot_quantities,
-          chart):
+          chart, all_steps):
     """Step-by-step forward pass of any cell: every equation, with the numbers substituted.
 
     Stacked and bidirectional networks are worked layer by layer, each
@@ -81,7 +93,7 @@ def trace(problem, output_format, precision, sets, forcings, compare, plot_file,
       rnncli trace problems/lstm-2layer-bidirectional-trace.yaml --format json
     """
     _show_trace(problem, output_format, precision, False, sets, forcings, compare,
-                plots=(plot_file, plot_quantities, chart))
+                plots=(plot_file, plot_quantities, chart), all_steps=all_steps)
 
 
 @cli.command("lstm-trace")
@@ -91,8 +103,9 @@ def trace(problem, output_format, precision, sets, forcings, compare, plot_file,
 @change_options
 @forcing_options
 @plot_options
+@all_steps_option
 def lstm_trace(problem, output_format, precision, sets, forcings, compare, plot_file,
-               plot_quantities, chart):
+               plot_quantities, chart, all_steps):
     """Step-by-step forward pass of an LSTM (a built-in cell must be an LSTM variant).
 
     \b
@@ -101,7 +114,7 @@ def lstm_trace(problem, output_format, precision, sets, forcings, compare, plot_
       rnncli lstm-trace problems/lstm-standard.yaml --set f=0 --compare
     """
     _show_trace(problem, output_format, precision, True, sets, forcings, compare,
-                plots=(plot_file, plot_quantities, chart))
+                plots=(plot_file, plot_quantities, chart), all_steps=all_steps)
 
 
 @cli.command()

@@ -6,8 +6,8 @@ from typing import Any
 
 from rnncli.errors import one_line
 from rnncli.language.equations import IDENTIFIER
-from rnncli.files.values import (as_array, as_number, as_positive_int, describe, fail,
-                           reject_unknown_keys)
+from rnncli.files.values import (as_array, as_number, as_positive_int, checked_array, describe,
+                           fail, reject_unknown_keys)
 from rnncli.files.yaml_source import Document, load_yaml, parse_yaml
 
 TOP_LEVEL_KEYS = (
@@ -16,11 +16,12 @@ TOP_LEVEL_KEYS = (
     "time_start", "questions", "tolerance", "follow_through", "fixed", "symmetric", "vary",
     "loss",
     "teacher_forcing",
+    "params_file", "inputs_file",
 )
 LOSS_KEYS = ("each", "at", "mean")
 OUTPUT_KINDS = ("none", "linear", "softmax", "sigmoid")
 QUESTION_KEYS = ("id", "text", "ask", "points", "tolerance", "set")
-MAX_STEPS = 1000                # with the trace limits of cells/shape_inference.py
+MAX_STEPS = 10_000              # with the trace limits of cells/shape_inference.py
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,8 @@ def problem_from_document(doc: Document) -> Problem:
                            for name, value in values.items()}
     if "inputs" in data:
         fields["inputs"], fields["input_names"] = _inputs(doc, data["inputs"])
+    if "params_file" in data or "inputs_file" in data:
+        _arrays_from_files(doc, data, fields)
     if "steps" in data:
         fields["steps"] = as_positive_int(doc, ("steps",), data["steps"], limit=MAX_STEPS)
     if "time_start" in data:
@@ -252,7 +255,9 @@ def _inputs(doc, value):
                                         f"not {describe(seq)}")
         if len(seq) > MAX_STEPS:
             fail(doc, ("inputs", name), f"`inputs.{name}` has more than {MAX_STEPS} steps")
-        steps = tuple(as_array(doc, ("inputs", name, i), entry) for i, entry in enumerate(seq))
+        steps = _steps_at_once(seq)
+        if steps is None:
+            steps = tuple(as_array(doc, ("inputs", name, i), entry) for i, entry in enumerate(seq))
         shapes = {s.shape for s in steps}
         if len(shapes) > 1 or (steps[0].ndim > 1):
             fail(doc, ("inputs", name), f"`inputs.{name}`: every step must be a number or a "
@@ -263,6 +268,48 @@ def _inputs(doc, value):
         fail(doc, ("inputs",), "the input sequences have different lengths: "
              + ", ".join(f"{n} has {len(s)}" for n, s in sequences.items()))
     return sequences, tuple(sequences)
+
+
+def _arrays_from_files(doc, data, fields) -> None:
+    """Adds the arrays of `params_file` and `inputs_file` (.npz beside the problem) to `fields`."""
+    from rnncli.files.arrays_file import input_steps, load_arrays
+
+    if "params_file" in data:
+        params = fields.setdefault("params", {})
+        for name, array in load_arrays(doc, "params_file", "params").items():
+            _identifier(doc, ("params", name), name)
+            if name in params:
+                fail(doc, ("params_file",), f"`params.{name}` is given twice: under `params` "
+                                            "and in `params_file`")
+            params[name] = array
+    if "inputs_file" in data:
+        if "inputs" in data:
+            fail(doc, ("inputs_file",), "the inputs are given twice: give them under `inputs` "
+                                        "or in `inputs_file`, not both")
+        sequences = {}
+        for name, array in load_arrays(doc, "inputs_file", "inputs").items():
+            _identifier(doc, ("inputs", name), name)
+            sequences[name] = input_steps(doc, name, array, MAX_STEPS)
+        lengths = {len(s) for s in sequences.values()}
+        if len(lengths) > 1:
+            fail(doc, ("inputs_file",), "the input sequences have different lengths: "
+                 + ", ".join(f"{n} has {len(s)}" for n, s in sequences.items()))
+        fields["inputs"], fields["input_names"] = sequences, tuple(sequences)
+
+
+def _steps_at_once(seq: list):
+    """Returns the per-step arrays of a sequence that passes every check as one array, else None.
+
+    The same arrays as checking step by step (0-d for numbers, vectors for rows),
+    as views of one array; None sends the sequence down the step-by-step path,
+    which words the first problem.
+    """
+    array = checked_array(seq)
+    if array is None:
+        return None
+    if array.ndim == 1:
+        return tuple(array[i, ...] for i in range(len(array)))
+    return tuple(array)
 
 
 def parse_tolerance(doc, path, value) -> Tolerance:

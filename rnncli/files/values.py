@@ -7,6 +7,7 @@ a number belongs, and ragged matrices.
 from __future__ import annotations
 
 import math
+from itertools import chain
 
 from rnncli.errors import ProblemError, did_you_mean
 from rnncli.files.yaml_source import Document
@@ -90,6 +91,9 @@ def as_array(doc: Document, path: tuple, value):
     import numpy as np
 
     if isinstance(value, list):
+        checked = checked_array(value)
+        if checked is not None:
+            return checked
         if not value:
             fail(doc, path, f"`{key_name(path)}` is an empty list; expected numbers")
         if all(isinstance(row, list) for row in value):
@@ -107,6 +111,39 @@ def as_array(doc: Document, path: tuple, value):
             fail(doc, path, f"`{key_name(path)}` mixes numbers and lists; a matrix is a list of rows")
         return np.array([_entry(doc, path + (i,), v) for i, v in enumerate(value)], dtype=float)
     return np.array(as_number(doc, path, value), dtype=float)
+
+
+_NUMBER_TYPES = {int, float}
+
+
+def checked_array(value: list):
+    """Returns a list of numbers or of equal rows as a float64 array when every check passes, else None.
+
+    The checks of `as_array` on the whole array at once (types, rectangular,
+    finite, magnitude); None sends the caller down the entry-by-entry path,
+    which finds the first problem and words it.
+    """
+    import numpy as np
+
+    if not value:
+        return None
+    if type(value[0]) is list:
+        width = len(value[0])
+        if width == 0 or any(type(row) is not list or len(row) != width for row in value):
+            return None
+        types = set(map(type, chain.from_iterable(value)))
+    else:
+        types = set(map(type, value))
+    if not types <= _NUMBER_TYPES:       # bool, str, None, nested lists, mappings
+        return None
+    try:
+        array = np.array(value, dtype=float)
+    except OverflowError:               # an int beyond float64
+        return None
+    # NaN fails the comparison too, so this one test is finite and not too large.
+    if not (np.abs(array) <= MAX_MAGNITUDE).all():
+        return None
+    return array
 
 
 def _entry(doc: Document, path: tuple, value) -> float:

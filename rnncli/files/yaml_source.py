@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnncli.errors import InputFileError
+from rnncli.files.number_rows import MARK, Fallback, prepare, row_of
 
 # The limits are far above any exercise (a hand-worked sheet is a few hundred bytes; a
 # 64-unit LSTM with its weights and 1,000 inputs is 300 KiB) and low enough that reading the largest
@@ -227,7 +228,7 @@ def parse_yaml(text: str, name: str = "<string>") -> Document:
         raise InputFileError(f"text is larger than {_mib(MAX_BYTES)}", file=name)
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data, lines = _compose(yaml.parse(text, Loader=loader_class), name)
+        data, lines = _compose_with_rows(text, loader_class, name)
     except yaml.reader.ReaderError as exc:
         # A character YAML does not allow (a control character, an escape sequence):
         # the error has a position, not a line; libyaml counts it in UTF-8 bytes.
@@ -303,6 +304,23 @@ def _recheck_before(text: str, name: str, error) -> None:
         pass  # the original error is the one to report
 
 
+def _compose_with_rows(text: str, loader_class, name: str):
+    """Returns (data, lines), reading rows of plain numbers in bulk (number_rows) when it can.
+
+    Any error or doubt on the shortcut reads the original text again the ordinary
+    way, so that errors and their lines are exactly those of the event walk.
+    """
+    import yaml
+
+    prepared = prepare(text)
+    if prepared is not None:
+        try:
+            return _compose(yaml.parse(prepared[0], Loader=loader_class), name, prepared[1])
+        except (Fallback, InputFileError, yaml.YAMLError, RecursionError):
+            pass
+    return _compose(yaml.parse(text, Loader=loader_class), name)
+
+
 class _Frame:
     """A collection under construction: its value, path, size and pending key."""
 
@@ -320,8 +338,11 @@ class _Frame:
 _NO_KEY = object()
 
 
-def _compose(events, name: str):
-    """Builds plain data from parser events, iteratively and under the limits."""
+def _compose(events, name: str, rows: list | None = None):
+    """Builds plain data from parser events, iteratively and under the limits.
+
+    `rows` are the values of number_rows placeholders in the text parsed.
+    """
     import yaml
 
     stack: list[_Frame] = []
@@ -365,6 +386,9 @@ def _compose(events, name: str):
                 fail(f"YAML tag `{tag}` is not allowed", mark)
             if len(event.value) > MAX_SCALAR_CHARS:
                 fail(f"a value longer than {MAX_SCALAR_CHARS} characters", mark)
+            if rows is not None and MARK in event.value:
+                total = _place_row(event, rows, stack, lines, total, place)
+                continue
             if stack and isinstance(stack[-1].value, dict) and stack[-1].key is _NO_KEY:
                 value = event.value  # keys are names: keep their text (`on`, `1`, `null`)
             else:
@@ -414,6 +438,28 @@ def _compose(events, name: str):
             if documents > 1:
                 fail("more than one YAML document in the file", mark)
     return root, lines
+
+
+def _place_row(event, rows, stack, lines, total, place) -> int:
+    """Places the row a placeholder stands for as a plain value; returns the new count of values.
+
+    Lines are kept per row: an entry's line is its row's, which _Frame lookups
+    find through the parent, except when the row starts below its key.
+    """
+    top = stack[-1] if stack else None
+    if (event.tag is not None or event.anchor or not event.implicit[0] or top is None
+            or len(stack) >= MAX_DEPTH or (isinstance(top.value, dict) and top.key is _NO_KEY)):
+        raise Fallback(event.value)
+    row = row_of(event.value, rows)
+    total += len(row) + 1
+    if total > MAX_VALUES:
+        raise Fallback(event.value)
+    line = event.start_mark.line + 1
+    if isinstance(top.value, dict) and lines.get(top.path + (top.key,)) != line:
+        path = top.path + (top.key,)
+        lines.update({path + (j,): line for j in range(len(row))})
+    place(row, len(row) + 1, event.start_mark)
+    return total
 
 
 def _key_text(value) -> str:

@@ -21,6 +21,9 @@ from rnncli.files.problem import Problem
 from rnncli.solve.trace import Trace, compile_expression, run_trace
 
 MAX_CACHED = 20_000
+# The keys hold the replaced values' bytes: a class answering 64-entry vectors at 50
+# steps makes keys of about 12 KB, so the count alone allowed about 250 MB.
+MAX_CACHED_BYTES = 32 * 1024 * 1024
 
 
 def overrides_key(overrides: dict) -> tuple:
@@ -45,6 +48,7 @@ class Recomputer:
         self._order = [e.name for e in cell.equations]
         self._prefixes: dict[int, Problem] = {}
         self._cache: dict[tuple, object] = {}
+        self._cached_bytes = 0
         self._whole: dict[str, object] = {"": reference}
         self._functions: dict[str, dict] = {}
         self._upstream: dict[tuple, frozenset] = {}
@@ -92,8 +96,10 @@ class Recomputer:
         equations, frontier = self._needs(name, t, overrides)
         key = (variant, t, name, overrides_key(overrides))
         if key not in self._cache:
-            if len(self._cache) >= MAX_CACHED:
+            if len(self._cache) >= MAX_CACHED or self._cached_bytes >= MAX_CACHED_BYTES:
                 self._cache.clear()     # a bound on memory for very large batches
+                self._cached_bytes = 0
+            self._cached_bytes += sum(len(entry[2]) for entry in key[3])
             if frontier <= overrides.keys():
                 self._cache[key] = self._one_step(t, overrides, equations, cell, variant)
             else:

@@ -11,10 +11,7 @@ def plain(value):
 
 
 def _steps(trace) -> list:
-    return [{"t": s.t,
-             "inputs": {k: plain(v) for k, v in s.inputs.items()},
-             "values": {k: plain(v) for k, v in s.values.items()}}
-            for s in trace.steps]
+    return [step_entry(s) for s in trace.steps]
 
 
 def trace_document(trace, baseline=None) -> dict:
@@ -46,6 +43,13 @@ def trace_document(trace, baseline=None) -> dict:
     if baseline is not None:
         document["baseline"] = {"mode": "free running", "steps": _steps(baseline)}
     return document
+
+
+def step_entry(step, convert=plain) -> dict:
+    """Returns one step of the trace document, its values passed through `convert`."""
+    return {"t": step.t,
+            "inputs": {k: convert(v) for k, v in step.inputs.items()},
+            "values": {k: convert(v) for k, v in step.values.items()}}
 
 
 def dumps(document: dict) -> str:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncli.render.worked import chain, value_text
+from rnncli.render.worked import Skipped, chain, gap_row, summary_steps, value_text, worked_steps
 from rnncli.language.printing.text import TextPrinter
-from rnncli.solve.working import scalar_test, work_trace
+from rnncli.solve.working import scalar_test
 
 
 def heading_notes(trace) -> list[str]:
@@ -66,11 +66,11 @@ def _reads_inputs(cell, names) -> bool:
                for name in names for n in walk(cell.equation(name).expr))
 
 
-def worked_groups(trace) -> list:
+def worked_groups(trace, all_steps: bool = False) -> list:
     """Returns [(group title, shows inputs, wanted names, [worked step])]: one group per layer and
     direction, each in its own time order (a backward direction from the last step to the first)."""
     cell = trace.cell
-    worked = work_trace(trace)
+    worked = worked_steps(trace, all_steps)
     groups = []
     for block in cell.schedule:
         steps = list(reversed(worked)) if block.direction == "reverse" else list(worked)
@@ -81,15 +81,18 @@ def worked_groups(trace) -> list:
     return groups
 
 
-def grouped_lines(trace, precision: int) -> list:
+def grouped_lines(trace, precision: int, all_steps: bool = False) -> list:
     """Returns [(group title, [(t, inputs text, [equation lines])])], each group in its time order."""
     cell = trace.cell
     scalar = scalar_test(cell.shapes)
     constants = frozenset(cell.params)
     groups = []
-    for title, shows_inputs, wanted, steps in worked_groups(trace):
+    for title, shows_inputs, wanted, steps in worked_groups(trace, all_steps):
         lines_of_steps = []
         for step in steps:
+            if isinstance(step, Skipped):
+                lines_of_steps.append((None, step.text(), []))
+                continue
             t = step.t
             printer = TextPrinter(step=t, precision=precision, scalar=scalar, constants=constants)
             inputs = ", ".join(f"{name}({t}) = {value_text(v, precision, given=True)}"
@@ -102,14 +105,17 @@ def grouped_lines(trace, precision: int) -> list:
     return groups
 
 
-def summary_groups(trace, precision: int) -> list:
+def summary_groups(trace, precision: int, all_steps: bool = False) -> list:
     """Returns [(title, header, rows)]: the summary folded into one table per layer and direction."""
     cell = trace.cell
     groups = []
     for index, block in enumerate(cell.schedule):
         names = (list(cell.inputs) if index == 0 else []) + list(block.names)
         rows = []
-        for step in trace.steps:
+        for step in summary_steps(trace.steps, all_steps):
+            if isinstance(step, int):
+                rows.append(gap_row(step, len(names) + 1))
+                continue
             values = {**step.inputs, **step.values}
             rows.append([str(step.t)] + [value_text(values[n], precision) for n in names])
         groups.append((block.title[:1].upper() + block.title[1:], ["t"] + names, rows))

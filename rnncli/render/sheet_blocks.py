@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rnncli.language.expression import Name, Node, Step, Value
+from rnncli.language.expression import BinOp, Grad, Name, Node, Number, Step, Value
 from rnncli.solve.sheet import Answer, Part, Sheet, SheetProblem
 
 
@@ -280,7 +280,77 @@ def plot_blocks(sp: SheetProblem, part: Part, name: str) -> list:
             Figure(draw_chart(chart), f"{labels} against the step t.", name)]
 
 
+def gradient_blocks(sp: SheetProblem, part: Part, name: str) -> list:
+    """Returns the loss with its terms, then the chain rule back in time for what was asked."""
+    from rnncli.render.gradients import heading
+
+    working = part.result
+    result = working.result
+    scalar, constants = _scalar(result.cell), frozenset(result.cell.params)
+
+    def math(node, step=None, names=constants):
+        return Math(node, step, scalar, names)
+
+    def chain(target, step, worked):
+        forms = [n for n in (worked.symbolic, worked.substituted, worked.terms) if n is not None]
+        return (target,) + tuple(math(f, step) for f in forms) + (_math_value(worked.value),)
+
+    out: list = [Heading(4, "Loss"), Paragraph((heading(result) + ".",)),
+                 Equations(((math(Name("L")), math(result.plan.loss.expr)),) + tuple(
+                     (math(Name("L"), t), math(result.plan.loss.expr, t))
+                     + ((math(numbers, t),) if numbers is not None else ()) + (_math_value(v),)
+                     for t, numbers, v in working.losses) + (_total_loss(working, math),))]
+    first = result.problem.time_start
+    if working.steps:
+        out.append(Paragraph(("Back from the last step, each gradient the answers need: the "
+                              "chain rule in symbols, with the numbers substituted, the value "
+                              "of each term, and the value.",)))
+    for step in working.steps:
+        out.append(Heading(4, f"Step t = {step.t} (backward)" if step.t >= first else
+                           f"Initial states (t = {step.t})"))
+        out.append(Equations(tuple(chain(math(Grad(w.name), step.t), step.t, w)
+                                   for w in step.gradients)))
+    if working.params:
+        out.append(Heading(4, "Parameters (sum over the steps)"))
+    for worked in working.params:
+        target = math(Grad(worked.name))
+        if worked.symbolic is not None:
+            out.append(Paragraph((target, " is the sum over the steps t of ",
+                                  math(worked.symbolic), ":")))
+        out.append(Equations((chain(target, 0, _without_symbols(worked)),)))
+    return out
+
+
+def _without_symbols(worked):
+    # A parameter's symbolic term is the one of step t, said in words above; the chain
+    # carries the sum over the steps with numbers.
+    import dataclasses
+
+    return dataclasses.replace(worked, symbolic=None)
+
+
+def _total_loss(working, math) -> tuple:
+    """Returns L = L(t1) + L(t2) + ... = the values = L (divided by their count for a mean)."""
+    from rnncli.language.derivatives import add
+
+    result = working.result
+    terms = steps = None
+    if len(working.losses) <= MAX_LOSS_TERMS:
+        for t, _, value in working.losses:
+            steps = add(steps, Step("L", t)) if steps is not None else Step("L", t)
+            terms = add(terms, Value(value)) if terms is not None else Value(value)
+        if result.mean:
+            count = Number(float(len(working.losses)))
+            steps, terms = BinOp("/", steps, count), BinOp("/", terms, count)
+    forms = () if steps is None else (math(steps), math(terms))
+    return (math(Name("L"), None, frozenset(["L"])),) + forms + (_math_value(result.loss),)
+
+
+MAX_LOSS_TERMS = 6     # the total loss is written as a sum of its steps up to this many
+
+
 PART_WRITERS = {
+    "gradients": gradient_blocks,
     "trace": trace_blocks,
     "counts": counts_blocks,
     "unroll": unroll_blocks,
@@ -301,7 +371,7 @@ def answer_value(sp: SheetProblem, answer: Answer):
         return "the graph drawn above"
     if kind == "plot":
         return "the plot drawn above"
-    if kind == "quantity":
+    if kind in ("quantity", "grad", "loss"):
         return _math_value(answer.value)
     return str(answer.value)
 
@@ -344,6 +414,6 @@ def key_source_value(answer: Answer) -> str:
         return FormulaSourcePrinter().doprint(answer.value.formula)
     if kind in ("graph", "plot"):
         return ""
-    if kind == "quantity":
+    if kind in ("quantity", "grad", "loss"):
         return SourcePrinter().doprint(Value(answer.value))
     return str(answer.value)

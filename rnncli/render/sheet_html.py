@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import escape
 
+from rnncli.language.expression import Value
 from rnncli.language.printing.mathml import MathmlPrinter, math as math_element
 from rnncli.render.drawing import to_svg
 from rnncli.render.sheet_blocks import (Boxed, Code, Equations, Figure, Heading, Math, Paragraph,
@@ -73,7 +74,7 @@ class HtmlWriter:
         cells = [(texts[0], texts[1])] + [("", t) for t in texts[2:]]
         body = "".join(f'<mtr><mtd class="lhs"><mrow>{a}</mrow></mtd>'
                        f'<mtd class="rhs"><mrow><mo>=</mo>{b}</mrow></mtd></mtr>' for a, b in cells)
-        return math_element(f"<mtable>{body}</mtable>", displaystyle=True)
+        return math_element(f'<mtable displaystyle="true">{body}</mtable>', displaystyle=True)
 
     def runs(self, runs) -> str:
         out, index = [], 0
@@ -93,8 +94,9 @@ class HtmlWriter:
         if not isinstance(value, Math):
             return escape(str(value))
         content = self.content(value)
-        if wrap and _visible(content) > KEY_FORMULA:
-            # A formula too long for a table cell: the equation language, which wraps.
+        if wrap and _visible(content) > KEY_FORMULA and not isinstance(value.node, Value):
+            # A formula too long for a table cell: the equation language, which wraps
+            # (numbers stay a rounded matrix, as on the sheet).
             from rnncli.render.unroll import FormulaSourcePrinter
 
             return f"<code>{escape(FormulaSourcePrinter().doprint(value.node))}</code>"

@@ -1,7 +1,7 @@
 """Sheet -> a complete LaTeX document for pdflatex; figures as PDF files written beside it.
 
 Packages are those of a basic TeX installation (amsmath, amssymb, graphicx,
-booktabs, geometry, breqn). A chain of working puts each form on its own line
+booktabs, longtable, geometry, breqn). A chain of working puts each form on its own line
 (align*), and a formula longer than a line (an unrolled formula) is set with
 breqn's dmath*, which breaks it to fit A4.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from rnncli.language.expression import Value
 from rnncli.render.drawing import to_pdf
 from rnncli.render.sheet_blocks import (Boxed, Code, Equations, Figure, Heading, Math, Paragraph,
                                         Table, key_table, sheet_blocks)
@@ -33,6 +34,7 @@ PREAMBLE = r"""\documentclass[a4paper,11pt]{article}
 \usepackage{graphicx}
 \usepackage{booktabs}
 \usepackage{array}
+\usepackage{longtable}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5em}
 """
@@ -79,12 +81,15 @@ class LatexWriter:
         if isinstance(block, Table):
             spec = "".join(a if a in "lr" else "l" for a in block.align) or "l" * len(block.header)
             if "tolerance" in block.header:      # the key: formulas wrap in a paragraph column
-                spec = "rllp{5.8cm}p{3.0cm}r"
-            lines = [r"\begin{center}\small", f"\\begin{{tabular}}{{{spec}}}", r"\toprule",
-                     " & ".join(escape_text(h) for h in block.header) + r" \\", r"\midrule"]
+                spec = "rllp{5.2cm}p{3.0cm}r"
+            # longtable: a key of many answers (or a long table of inputs) runs on over pages,
+            # its header repeated, instead of running off the bottom of one.
+            lines = [r"{\small", f"\\begin{{longtable}}{{{spec}}}", r"\toprule",
+                     " & ".join(escape_text(h) for h in block.header) + r" \\",
+                     r"\midrule\endhead"]
             lines += [" & ".join(self.cell(c, "tolerance" in block.header) for c in row) + r" \\"
                       for row in block.rows]
-            lines += [r"\bottomrule", r"\end{tabular}", r"\end{center}"]
+            lines += [r"\bottomrule", r"\end{longtable}}"]
             return "\n".join(lines)
         if isinstance(block, Figure):
             name = f"{self.stem}-{block.name}.pdf"
@@ -105,7 +110,9 @@ class LatexWriter:
     def cell(self, value, wrap: bool) -> str:
         if isinstance(value, Math):
             tex = self.tex(value)
-            if wrap and len(tex) > 40:
+            # A formula too wide for its column is shown as source text, which wraps; numbers
+            # stay a (narrow) rounded matrix, as on the sheet.
+            if wrap and len(tex) > 40 and not isinstance(value.node, Value):
                 from rnncli.render.unroll import FormulaSourcePrinter
 
                 source = FormulaSourcePrinter().doprint(value.node)

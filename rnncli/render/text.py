@@ -38,7 +38,8 @@ def title_lines(console: Console, problem) -> None:
     console.print(Text(f"Cell: {describe_cell(problem)}", style="dim"))
 
 
-def render_trace_text(trace, precision: int, console: Console, baseline=None) -> None:
+def render_trace_text(trace, precision: int, console: Console, baseline=None,
+                      all_steps: bool = False) -> None:
     """Prints the worked trace: equations, every step (by layer and direction for a network),
     the summary tables, and the comparison with `baseline` (--compare)."""
     from rnncli.render import network
@@ -54,15 +55,18 @@ def render_trace_text(trace, precision: int, console: Console, baseline=None) ->
     for line in equation_lines(trace):
         console.print("  " + line, soft_wrap=whole)
     if trace.cell.blocks:
-        groups = network.grouped_lines(trace, precision)
+        groups = network.grouped_lines(trace, precision, all_steps)
     else:
-        groups = [(None, list(text_lines(trace, precision)))]
+        groups = [(None, list(text_lines(trace, precision, all_steps)))]
     for title, steps in groups:
         if title:
             console.print()
             console.print(Text(title, style="bold underline"), soft_wrap=whole)
         for t, inputs, lines in steps:
             console.print()
+            if t is None:         # the steps a long trace leaves out: `inputs` says which
+                console.print(Text(inputs, style="dim italic"), soft_wrap=whole)
+                continue
             console.print(Text(f"Step t = {t}", style="bold cyan"))
             if inputs:
                 console.print(Text("  " + inputs, style="green"), soft_wrap=whole)
@@ -75,9 +79,9 @@ def render_trace_text(trace, precision: int, console: Console, baseline=None) ->
     console.print()
     if trace.cell.blocks:
         tables = [(f"Summary: {title}", header, rows)
-                  for title, header, rows in network.summary_groups(trace, precision)]
+                  for title, header, rows in network.summary_groups(trace, precision, all_steps)]
     else:
-        tables = [("Summary", *summary_rows(trace, precision))]
+        tables = [("Summary", *summary_rows(trace, precision, all_steps))]
     if baseline is not None:
         tables.append((None, None, None))     # the comparison's heading goes here
         label = network.baseline_label(trace)

@@ -5,17 +5,22 @@ from rnncli.language.expression import Value
 from rnncli.language.printing.latex import LatexPrinter, latex_name
 from rnncli.language.printing.text import TextPrinter
 from rnncli.render import network
-from rnncli.render.worked import MAX_SHOWN_ENTRIES, chain, value_text  # noqa: F401  (re-exported)
-from rnncli.solve.working import constant_quantities, scalar_test, work_trace
+from rnncli.render.worked import (MAX_SHOWN_ENTRIES, Skipped, chain,  # noqa: F401  (re-exported)
+                                  gap_row, summary_steps, value_text, worked_steps)
+from rnncli.solve.working import constant_quantities, scalar_test
 
 def _printer(kind, trace, precision: int, step: int | None = None, **options):
     return kind(step=step, precision=precision, scalar=scalar_test(trace.cell.shapes),
                 constants=frozenset(trace.cell.params), **options)
 
 
-def text_lines(trace, precision: int):
-    """Yields (t, inputs text, [equation lines]) for the text renderer."""
-    for step in work_trace(trace):
+def text_lines(trace, precision: int, all_steps: bool = False):
+    """Yields (t, inputs text, [equation lines]) for the text renderer; (None, what is left
+    out, []) where a long trace's working skips steps."""
+    for step in worked_steps(trace, all_steps):
+        if isinstance(step, Skipped):
+            yield None, step.text(), []
+            continue
         printer = _printer(TextPrinter, trace, precision, step.t)
         inputs = ", ".join(f"{name}({step.t}) = {value_text(v, precision, given=True)}"
                            for name, v in step.inputs.items())
@@ -52,14 +57,14 @@ def latex_target(name: str, step) -> str:
     return f"{{{base}}}^{{({step})}}" if "_" in base else f"{base}^{{({step})}}"
 
 
-def _groups(trace):
-    """Returns [(title or None, shows inputs, wanted names or None, [worked step])]."""
+def _groups(trace, all_steps: bool = False):
+    """Returns [(title or None, shows inputs, wanted names or None, [worked step or Skipped])]."""
     if trace.cell.blocks:
-        return network.worked_groups(trace)
-    return [(None, True, None, list(work_trace(trace)))]
+        return network.worked_groups(trace, all_steps)
+    return [(None, True, None, worked_steps(trace, all_steps))]
 
 
-def render_markdown(trace, precision: int, baseline=None) -> str:
+def render_markdown(trace, precision: int, baseline=None, all_steps: bool = False) -> str:
     """Returns the worked trace in Markdown, every formula as `$...$` math.
 
     A stacked or bidirectional network is worked layer by layer and direction by
@@ -77,12 +82,15 @@ def render_markdown(trace, precision: int, baseline=None) -> str:
     printer = _printer(LatexPrinter, trace, precision)
     out += [f"- ${latex_target(e.name, 't')} = {printer.doprint(e.expr)}$"
             for e in trace.cell.equations] + [""]
-    for title, shows_inputs, wanted, steps in _groups(trace):
+    for title, shows_inputs, wanted, steps in _groups(trace, all_steps):
         level = "##"
         if title:
             out += [f"## {title}", ""]
             level = "###"
         for step in steps:
+            if isinstance(step, Skipped):
+                out += [f"*{step.text()}.*", ""]
+                continue
             printer = _printer(LatexPrinter, trace, precision, step.t)
             out += [f"{level} Step t = {step.t}", ""]
             if step.inputs and shows_inputs:
@@ -93,11 +101,11 @@ def render_markdown(trace, precision: int, baseline=None) -> str:
                     for w in step.equations if wanted is None or w.name in wanted] + [""]
     out += ["## Summary", ""]
     if trace.cell.blocks:
-        for title, header, rows in network.summary_groups(trace, precision):
+        for title, header, rows in network.summary_groups(trace, precision, all_steps):
             out += [f"### {title}", ""] + _markdown_table(header, rows) + [""]
         out.pop()
     else:
-        out += summary_markdown(trace, precision)
+        out += summary_markdown(trace, precision, all_steps)
     if baseline is not None:
         out += [""] + network.compare_markdown(trace, baseline, precision)
     return "\n".join(out) + "\n"
@@ -114,29 +122,37 @@ def summary_names(trace) -> list[str]:
     return list(trace.cell.inputs) + list(trace.cell.quantities)
 
 
-def summary_rows(trace, precision: int):
-    """Returns (header, rows) of the per-step summary table, as text."""
+def summary_rows(trace, precision: int, all_steps: bool = False):
+    """Returns (header, rows) of the per-step summary table, as text (long ones cut, see
+    summary_steps)."""
     names = summary_names(trace)
     given = set(trace.cell.inputs) | constant_quantities(trace.cell)
     rows = []
-    for step in trace.steps:
+    for step in summary_steps(trace.steps, all_steps):
+        if isinstance(step, int):
+            rows.append(gap_row(step, len(names) + 1))
+            continue
         values = {**step.inputs, **step.values}
         rows.append([str(step.t)] + [value_text(values[n], precision, given=n in given)
                                      for n in names])
     return ["t"] + names, rows
 
 
-def summary_markdown(trace, precision: int) -> list[str]:
-    header, rows = summary_rows(trace, precision)
+def summary_markdown(trace, precision: int, all_steps: bool = False) -> list[str]:
+    header, rows = summary_rows(trace, precision, all_steps)
     lines = ["| " + " | ".join(f"${latex_name(h)}$" if h != "t" else "$t$" for h in header) + " |",
              "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
 
 
-def render_latex(trace, precision: int, baseline=None) -> str:
+def render_latex(trace, precision: int, baseline=None, all_steps: bool = False) -> str:
     """Returns a LaTeX document: the equations, one align* per step (grouped by layer and
-    direction for a network), the summary table, and the comparison with `baseline`."""
+    direction for a network), the summary table, and the comparison with `baseline`.
+
+    A long trace works its first and last steps only, and tabulates its first
+    and last steps, unless `all_steps`.
+    """
     from rnncli.render.latex import align_rows, document, latex_text, table
 
     problem = trace.problem
@@ -146,12 +162,16 @@ def render_latex(trace, precision: int, baseline=None) -> str:
     printer = _printer(LatexPrinter, trace, precision, breakable=True)
     body += align_rows([(latex_target(e.name, "t"), [printer.doprint(e.expr)])
                         for e in trace.cell.equations])
-    for title, shows_inputs, wanted, steps in _groups(trace):
+    for title, shows_inputs, wanted, steps in _groups(trace, all_steps):
         heading = r"\subsection*"
         if title:
             body.append(r"\subsection*{" + latex_text(title) + "}")
             heading = r"\subsubsection*"
         for step in steps:
+            if isinstance(step, Skipped):
+                body.append(r"\noindent\emph{" + latex_text(step.text()).replace(
+                    "--all-steps", r"\texttt{-{}-all-steps}") + ".}\n")
+                continue
             printer = _printer(LatexPrinter, trace, precision, step.t, breakable=True)
             body.append(f"{heading}{{Step $t = {step.t}$}}")
             rows = [(latex_target(n, step.t), [printer.doprint(Value(v, True))])
@@ -161,12 +181,12 @@ def render_latex(trace, precision: int, baseline=None) -> str:
             body += align_rows(rows)
     body.append(r"\subsection*{Summary}")
     if trace.cell.blocks:
-        for title, header, rows in network.summary_groups(trace, precision):
+        for title, header, rows in network.summary_groups(trace, precision, all_steps):
             body.append(r"\subsubsection*{" + latex_text(title) + "}")
             body += table([f"${latex_name(h)}$" if h != "t" else "$t$" for h in header],
                           [[latex_text(c) for c in row] for row in rows])
     else:
-        header, cells = summary_latex(trace, precision)
+        header, cells = summary_latex(trace, precision, all_steps)
         body += table(header, cells)
     if baseline is not None:
         body += network.compare_latex(trace, baseline, precision)
@@ -174,14 +194,19 @@ def render_latex(trace, precision: int, baseline=None) -> str:
                     one_line(problem.source) if problem.source else None)
 
 
-def summary_latex(trace, precision: int):
-    """Returns (header, rows) of the summary table in LaTeX: vectors as column vectors."""
+def summary_latex(trace, precision: int, all_steps: bool = False):
+    """Returns (header, rows) of the summary table in LaTeX: vectors as column vectors (long
+    tables cut, see summary_steps)."""
     names = summary_names(trace)
     header = ["$t$"] + [f"${latex_name(n)}$" for n in names]
     printer = LatexPrinter(precision=precision)
     given = set(trace.cell.inputs) | constant_quantities(trace.cell)
     rows = []
-    for step in trace.steps:
+    for step in summary_steps(trace.steps, all_steps):
+        if isinstance(step, int):
+            rows.append([r"\ldots", f"({step} steps not shown; " + r"\texttt{-{}-all-steps}"
+                         + " shows them)"] + [""] * (len(names) - 1))
+            continue
         values = {**step.inputs, **step.values}
         rows.append([str(step.t)] + [_latex_cell(printer, values[n], n in given) for n in names])
     return header, rows

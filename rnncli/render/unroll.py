@@ -30,7 +30,7 @@ class FormulaTextPrinter(TextPrinter):
 
 
 def _scalar(unrolled: Unrolled):
-    from rnncli.solve.working import scalar_test
+    from rnncli.solve.scalars import scalar_test
 
     return scalar_test(unrolled.cell.shapes) if unrolled.cell.shapes else None
 

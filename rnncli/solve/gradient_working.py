@@ -133,3 +133,20 @@ def _initial(result, q, t, parts, value) -> WorkedGradient:
     if len(shifted) != len(parts):     # reads further back than t-1 (h[t-2]): values only
         return WorkedGradient(q, t, None, None, None, value)
     return work_parts(result, q, t, shifted, value)
+
+
+def work_gradient(result: Gradients, name: str, t: int) -> WorkedGradient:
+    """Returns the worked dL/dq(t) of one quantity at one step (an initial state before the first)."""
+    first = result.problem.time_start
+    if t < first:
+        return _initial(result, name, t, result.initial_parts.get(name, ()), result.initial[name])
+    step = result.steps[t - first]
+    return work_parts(result, name, t, [(t, p) for p in step.parts.get(name, ())],
+                      step.grads[name])
+
+
+def work_loss(result: Gradients) -> tuple:
+    """Returns (t, the loss at t with the numbers substituted or None when large, L(t)) per
+    counted step."""
+    expr = result.plan.loss.expr
+    return tuple((t, _substitute(result, expr, t), value) for t, value in result.losses)

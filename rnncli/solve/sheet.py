@@ -3,14 +3,14 @@
 A sheet has, per problem, the network and its questions; per question the
 parts of the working that answer exactly what it asks (the trace steps of the
 quantities asked and the quantities they need, count tables, unrolled
-formulas, graphs, plots) and one answer per single reference. The answer key
-is the list of every answer with its tolerance and points. `render/sheet_*`
-prints a Sheet as Markdown, HTML or LaTeX.
+formulas, graphs, plots, the backward working of gradients) and one answer per
+single reference. The answer key is the list of every answer with its
+tolerance and points. `render/sheet_*` prints a Sheet as Markdown, HTML or
+LaTeX.
 
-Each reference kind becomes a part through `PART_BUILDERS`. A new kind (the
-gradients' `grad.*` and `loss`) plugs in by registering a builder here and a
-block writer in render/sheet_blocks.py (`PART_WRITERS`); until then a part of
-an unknown kind is shown as its answers alone.
+Each reference kind becomes a part through `PART_BUILDERS`; a new kind plugs
+in by registering a builder here and a block writer in render/sheet_blocks.py
+(`PART_WRITERS`); a part of a kind with no writer is shown as its answers alone.
 """
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from rnncli.solve.references import Reference, Solution
 
 @dataclass(frozen=True)
 class Part:
-    kind: str           # "trace", "counts", "unroll", "graph", "plot", or a registered kind
-    result: object      # Trace, ParamCount, Unrolled, Graph, Chart, ...
+    kind: str           # "trace", "counts", "unroll", "graph", "plot", "gradients", or a registered kind
+    result: object      # Trace, ParamCount, Unrolled, Graph, Chart, GradientWorking, ...
     refs: tuple         # the references this part answers
     quantities: tuple = ()   # trace: the quantities shown at some step (asked, and those they need)
     steps: tuple = ()        # trace: (t, quantities shown at step t), for every step shown
@@ -129,7 +129,7 @@ def _parts(solution: Solution, cell, refs: list) -> tuple:
     """Returns the parts of the working, grouping references of a kind, in the order first asked."""
     groups: dict[str, list] = {}
     for ref in refs:
-        groups.setdefault(ref.kind, []).append(ref)
+        groups.setdefault(SAME_PART.get(ref.kind, ref.kind), []).append(ref)
     parts = []
     for kind, group in groups.items():
         builder = PART_BUILDERS.get(kind)
@@ -180,8 +180,18 @@ def _one_each(kind):
     return build
 
 
+def _gradients_part(solution, cell, refs):
+    from rnncli.solve.sheet_gradients import gradient_working
+
+    return [Part("gradients", gradient_working(solution.gradients, refs), tuple(refs))]
+
+
+# `loss` and `grad.*` asked by one question share one working: the loss, then back in time.
+SAME_PART = {"loss": "grad"}
+
 PART_BUILDERS = {
     "quantity": _trace_part,
+    "grad": _gradients_part,
     "params": _counts_part,
     "unroll": _one_each("unroll"),
     "graph": _one_each("graph"),
@@ -198,10 +208,11 @@ def _generated_questions(solution: Solution, cell) -> tuple:
     level = problem_level(problem)
     sections = []
 
-    def add(qid: str, text: str, refs: list) -> None:
+    def add(qid: str, text: str, refs) -> None:
         try:
+            refs = refs() if callable(refs) else refs
             answers = tuple(Answer(qid, r, _generated_value(solution, r), DEFAULT_TOLERANCE
-                                   if r.kind == "quantity" else None, 0.0) for r in refs)
+                                   if r.kind in NUMERIC else None, 0.0) for r in refs)
             parts = _parts(solution, cell, refs)
         except RnncliError:
             return        # something this problem cannot show (a formula too large): left out
@@ -215,6 +226,9 @@ def _generated_questions(solution: Solution, cell) -> tuple:
         refs = [Reference("quantity", q, t) for q in cell.quantities for t in steps]
         add("forward", "The forward pass, every quantity at every step.", refs)
         add("plot", "Every quantity against the step.", [Reference("plot", "")])
+        if problem.loss is not None:
+            add("gradients", "Back-propagation through time: the loss, the gradient of every "
+                "quantity at every step and of every parameter.", lambda: _all_gradients(solution))
     if level in ("trace", "shapes"):
         add("params", "The parameter count.", [Reference("params", "total")])
     if steps and _small_formula(solution, Reference("unroll", cell.quantities[-1], steps[-1])):
@@ -227,6 +241,15 @@ def _generated_questions(solution: Solution, cell) -> tuple:
         add("unfolded", f"The graph unfolded over {unfold} steps.",
             [Reference("graph", "", unfold)])
     return tuple(sections)
+
+
+NUMERIC = ("quantity", "grad", "loss")     # kinds graded within a tolerance
+
+
+def _all_gradients(solution: Solution) -> list:
+    from rnncli.solve.sheet_gradients import every_gradient
+
+    return every_gradient(solution.gradients)
 
 
 GENERATED_FORMULA_NODES = 120     # a longer unrolled formula is left off a sheet that asked for none
@@ -245,6 +268,6 @@ def _generated_value(solution: Solution, ref: Reference):
     import numpy as np
 
     value = solution.value(ref)
-    if ref.kind == "quantity":
+    if ref.kind in NUMERIC:
         return np.array(value, dtype=float)
     return value

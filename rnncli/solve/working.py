@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnncli.language.expression import (BinOp, Broadcast, Call, Grad, Name, Neg, Node, Number, Outer,
-                                        Part, Step, Transpose, Value, names, transform, walk)
+from rnncli.language.expression import Call, Name, Node, Number, Value, names, transform, walk
+from rnncli.solve.scalars import scalar_test  # noqa: F401 - where the printers found it
 from rnncli.solve.trace import Trace, evaluate_node
 
 MAX_SUBSTITUTED_ENTRIES = 9
@@ -45,32 +45,6 @@ class WorkedStep:
     equations: tuple            # WorkedEquation, in evaluation order
 
 
-def scalar_test(shapes: dict):
-    """Returns is_scalar(node) for printers: whether a sub-expression is a single number."""
-    def is_scalar(node: Node) -> bool:
-        if isinstance(node, Number):
-            return True
-        if isinstance(node, (Name, Step, Grad)):
-            return shapes.get(node.name, (None,)) == ()
-        if isinstance(node, Call) and node.function in ("sum", "mean"):
-            return True
-        if isinstance(node, Part):
-            return node.scalar
-        if isinstance(node, (Outer, Broadcast)):
-            return False
-        if isinstance(node, Transpose):
-            return is_scalar(node.operand)
-        if isinstance(node, Value):
-            return np.ndim(node.value) == 0
-        if isinstance(node, (Neg, Call)):
-            return is_scalar(node.args[0] if isinstance(node, Call) else node.operand)
-        if isinstance(node, BinOp):
-            left, right = is_scalar(node.left), is_scalar(node.right)
-            if node.op == "@" and (left or right):
-                return left and right     # `@` with a scalar scales the other operand
-            return left and right
-        return False
-    return is_scalar
 
 
 def constant_quantities(cell) -> set:
@@ -78,8 +52,8 @@ def constant_quantities(cell) -> set:
     return {e.name for e in cell.equations if not any(isinstance(n, Name) for n in walk(e.expr))}
 
 
-def work_trace(trace: Trace) -> tuple:
-    """Returns the WorkedStep of every step of a trace."""
+def work_trace(trace: Trace, indices=None) -> tuple:
+    """Returns the WorkedStep of every step of a trace (of the steps at `indices` if given)."""
     cell = trace.cell
     params = trace.parameters
     constants = constant_quantities(cell)
@@ -88,7 +62,8 @@ def work_trace(trace: Trace) -> tuple:
     before = {**params, **trace.initial}
     rows = [{**params, **record.inputs, **record.values} for record in trace.steps]
     worked = []
-    for index, record in enumerate(trace.steps):
+    for index in range(count) if indices is None else indices:
+        record = trace.steps[index]
         current = rows[index]
         lagged = {0: current}
         for k in lags:   # a backward direction reads t+1: a negative lag

@@ -133,6 +133,34 @@ class MathmlPrinter(Printer):
                 rows.append([self._print(item)])
         return self.matrix(rows)
 
+    # The nodes of the chain rule (rnncli.language.derivatives): dL/dq(t), Wᵀ, δ ⊗ x, ...
+
+    def _print_Grad(self, node):
+        if node.name in self.constants:
+            target = mathml_name(node.name)
+        else:
+            target = self._superscript(node.name, self.step_index(node.lag))
+        return f"<mfrac>{mrow('<mi>∂</mi>', '<mi>L</mi>')}{mrow('<mi>∂</mi>', target)}</mfrac>"
+
+    def _print_Derivative(self, node):
+        return (f"<mfrac>{mrow('<mi>∂</mi>', self._print(node.of))}"
+                f"{mrow('<mi>∂</mi>', self._print(node.wrt))}</mfrac>")
+
+    def _print_Transpose(self, node):
+        return f"<msup>{mrow(self.parenthesize(node.operand, 'atom'))}<mi>⊤</mi></msup>"
+
+    def _print_Outer(self, node):
+        return (self.parenthesize(node.left, "⊗", strict=True) + "<mo>⊗</mo>"
+                + self.parenthesize(node.right, "⊗", strict=True))
+
+    def _print_Part(self, node):
+        entries = (f"<mn>{node.start + 1}</mn>" if node.scalar else
+                   f"<mn>{node.start + 1}</mn><mo>..</mo><mn>{node.stop}</mn>")
+        return f"<msub>{self.brackets(self._print(node.operand))}{mrow(entries)}</msub>"
+
+    def _print_Broadcast(self, node):
+        return self.parenthesize(node.operand, "·") + "<mo>·</mo><mn mathvariant=\"bold\">1</mn>"
+
 
 def math(content: str, display: bool = False, displaystyle: bool = False) -> str:
     """Returns MathML content wrapped in its <math> element (block when `display`).

@@ -1,0 +1,305 @@
+"""Benchmarks of big problems (issue: loading, validating, writing and grading at numpy's speed).
+
+    python benchmarks/bench_big.py            # every case at full size, 3 paired rounds
+    python benchmarks/bench_big.py --quick    # a smoke run: smaller cases, 1 round
+    python benchmarks/bench_big.py --only trace-h64 --rounds 5
+
+Not a test (machines are noisy). Every problem is generated here, with the
+same seeded weights as bench_trace.write_big_problem; none is stored.
+
+Traces are compared with an anchor measured in the same run:
+`bench_bare_math.py`, the same LSTM equations as a bare numpy loop in one
+process (Python start-up and numpy's import included, no file, no output).
+Runs are paired (each round runs both, alternating which goes first) and the
+medians are compared, so load on the machine hits both. Peak memory is the
+maximum resident set size of one run, from /usr/bin/time -v when present
+(else the children's ru_maxrss, which is a maximum over all children so far).
+
+Cases (a name for --only):
+  trace-h16      LSTM H=16, 10,000 steps, --format json       vs bare math
+  trace-h64      LSTM H=64, 10,000 steps, --format json       vs bare math
+  trace-h256     LSTM H=256, 100 steps (300k weights) vs bare math
+  trace-h1024    LSTM H=1024, 100 steps, weights in params_file (.npz) vs bare math;
+                 and the load + validation alone, in process
+  startup        trace of the shipped seed-002 problem vs importing the dependencies;
+                 modules that --help, unroll and graph import
+  grade-seed     10,000 answers files of the seed-002 problem (bench_grade's class)
+  grade-h64      1,000 answers files of an H=64, 50-step problem, h asked at every step
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from bench_trace import IMPORTS_ONLY, SEED_PROBLEM, rnncli_command, write_big_problem  # noqa: E402
+
+BARE = [sys.executable, str(HERE / "bench_bare_math.py")]
+TIME_V = Path("/usr/bin/time")
+
+
+def run(command: list[str], stdout=subprocess.DEVNULL) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=stdout, stderr=subprocess.PIPE)
+    return time.perf_counter() - start
+
+
+def paired(a: list[str], b: list[str], rounds: int) -> tuple[float, float]:
+    """Returns the median wall times of two commands run in alternating pairs."""
+    times_a, times_b = [], []
+    for i in range(rounds):
+        if i % 2:
+            times_b.append(run(b))
+            times_a.append(run(a))
+        else:
+            times_a.append(run(a))
+            times_b.append(run(b))
+    return statistics.median(times_a), statistics.median(times_b)
+
+
+def peak_memory_mib(command: list[str]) -> float:
+    """Returns the maximum resident set size of one run of a command, in MiB."""
+    if TIME_V.exists():
+        result = subprocess.run([str(TIME_V), "-v", *command], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True, check=False)
+        if result.returncode:
+            print(f"  (the run for peak memory failed: {result.stderr.splitlines()[-25:][:3]})")
+            return float("nan")
+        for line in result.stderr.splitlines():
+            if "Maximum resident set size" in line:
+                return int(line.rsplit(":", 1)[1]) / 1024
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def trace_case(tmp: Path, name: str, hidden: int, steps: int, rounds: int) -> dict:
+    """Times `rnncli trace --format json` of a generated LSTM against the bare math.
+
+    The problem is YAML when it fits the YAML file limit (512 KiB); beyond it, its
+    weights and then its inputs move to .npz files beside it (`params_file`,
+    `inputs_file`), as a problem from a training run would be written.
+    """
+    from rnncli.files.yaml_source import MAX_BYTES
+
+    problem = tmp / f"{name}.yaml"
+    write_big_problem(problem, steps, hidden=hidden, inputs=32)
+    moved = _move_to_npz(problem, hidden, steps) if problem.stat().st_size > MAX_BYTES else ()
+    ours = rnncli_command() + ["trace", str(problem), "--format", "json"]
+    bare = BARE + [str(hidden), "32", str(steps)]
+    _check_same_numbers(ours, bare)
+    mine, anchor = paired(ours, bare, rounds)
+    row = {"case": name, "rnncli_s": mine, "anchor_s": anchor, "ratio": mine / anchor,
+           "peak_mib": peak_memory_mib(ours), "file_mib": problem.stat().st_size / 2**20,
+           "command": f"rnncli trace {name}.yaml --format json", "rounds": rounds,
+           "npz": list(moved)}
+    if moved:
+        row["load_s"] = _load_alone(problem)
+    return row
+
+
+def _move_to_npz(problem: Path, hidden: int, steps: int) -> tuple:
+    """Rewrites a generated problem with its weights (and, if still too big, its inputs) in
+    .npz files beside it; returns the keys used."""
+    import numpy as np
+
+    from bench_bare_math import weights
+    from rnncli.files.yaml_source import MAX_BYTES
+
+    text = problem.read_text()
+    head, _, rest = text.partition("params:\n")
+    inputs = rest[rest.index("inputs:"):]
+    params, xs = weights(hidden, 32, steps)
+    np.savez(problem.parent / "weights.npz", **params)
+    moved = ("params_file",)
+    if len(head) + len(inputs) > MAX_BYTES - 100:
+        np.savez(problem.parent / "inputs.npz", x=xs)
+        inputs, moved = "inputs_file: inputs.npz\n", moved + ("inputs_file",)
+    problem.write_text(head + "params_file: weights.npz\n" + inputs)
+    return moved
+
+
+def _load_alone(problem: Path) -> float:
+    """Returns the seconds of load_problem (read, parse, validate) in a fresh process."""
+    code = ("import time, sys; import numpy; from rnncli.files.problem import load_problem; "
+            "t = time.perf_counter(); load_problem(sys.argv[1]); print(time.perf_counter() - t)")
+    out = subprocess.run([sys.executable, "-c", code, str(problem)], check=True,
+                         capture_output=True, text=True)
+    return float(out.stdout)
+
+
+def _check_same_numbers(ours: list[str], bare: list[str]) -> None:
+    """Refuses to time an rnncli run whose last h is not the bare loop's (to 1e-9)."""
+    document = json.loads(subprocess.run(ours, check=True, capture_output=True).stdout)
+    mine = sum(document["steps"][-1]["values"]["h"])
+    anchor = float(subprocess.run(bare, check=True, capture_output=True, text=True).stdout)
+    if abs(mine - anchor) > 1e-9 * max(1.0, abs(anchor)):
+        sys.exit(f"rnncli and the bare loop disagree: {mine!r} vs {anchor!r}")
+
+
+def startup_case(rounds: int) -> dict:
+    """Times the seed-002 trace against importing the dependencies; lists heavy imports."""
+    mine, floor = paired(rnncli_command() + ["trace", str(SEED_PROBLEM)], IMPORTS_ONLY, rounds)
+    heavy = {}
+    for label, argv in (("--help", ["--help"]),
+                        ("unroll", ["unroll", str(ROOT / "problems" / "rnn-unroll-five-steps.yaml"),
+                                    "--to", "3"]),
+                        ("graph", ["graph", str(ROOT / "problems" / "two-layer-feedback-graph.yaml")])):
+        result = subprocess.run([sys.executable, "-X", "importtime", "-m", "rnncli", *argv],
+                                capture_output=True, text=True, cwd=ROOT)
+        loaded = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines()
+                  if line.startswith("import time:")}
+        heavy[label] = sorted(loaded & {"numpy", "rich", "orjson", "matplotlib"})
+    return {"case": "startup", "rnncli_s": mine, "anchor_s": floor, "ratio": mine / floor,
+            "command": "rnncli trace problems/lstm-goodfellow-forward.yaml", "rounds": rounds,
+            "heavy_imports": heavy}
+
+
+def grade_seed_case(tmp: Path, files: int) -> dict:
+    """Times `rnncli grade` of a generated class of the seed-002 problem."""
+    from bench_grade import PROBLEM, make_class
+
+    directory = tmp / "seed-class"
+    directory.mkdir()
+    paths = make_class(directory, files)
+    command = rnncli_command() + ["grade", "--problem", str(PROBLEM), *paths, "--format", "json",
+                                  "--csv", str(tmp / "seed-grades.csv")]
+    seconds, peak = _timed_allowing_failures(command)
+    return {"case": "grade-seed", "rnncli_s": seconds, "files": files,
+            "ms_per_file": 1000 * seconds / files, "peak_mib": peak,
+            "command": f"rnncli grade --problem {PROBLEM.relative_to(ROOT)} {files} files "
+                       "--format json --csv grades.csv"}
+
+
+def grade_h64_case(tmp: Path, files: int, steps: int = 50, hidden: int = 64) -> dict:
+    """Times `rnncli grade` of a class answering h (64 entries) at every one of 50 steps."""
+    problem = tmp / "h64-graded.yaml"
+    write_big_problem(problem, steps, hidden=hidden, inputs=32)
+    with problem.open("a") as handle:
+        handle.write("questions:\n  - id: a\n    text: h at every step\n    ask: [h]\n"
+                     f"    points: {steps}\n    tolerance: {{rel: 0.01, abs: 0.001}}\n")
+    paths = _h64_class(problem, tmp / "h64-class", files)
+    command = rnncli_command() + ["grade", "--problem", str(problem), *paths, "--format", "json",
+                                  "--csv", str(tmp / "h64-grades.csv")]
+    seconds, peak = _timed_allowing_failures(command)
+    return {"case": "grade-h64", "rnncli_s": seconds, "files": files,
+            "ms_per_file": 1000 * seconds / files, "peak_mib": peak,
+            "command": f"rnncli grade --problem h64-graded.yaml {files} files --format json "
+                       "--csv grades.csv"}
+
+
+def _h64_class(problem: Path, directory: Path, count: int, seed: int = 64) -> list[str]:
+    """Writes answers files: 60% right to 4 decimals, 20% a slip at one step, 20% noise."""
+    import numpy as np
+
+    from rnncli.files.problem import load_problem
+    from rnncli.solve.trace import run_trace
+
+    directory.mkdir()
+    reference = [s.values["h"] for s in run_trace(load_problem(str(problem))).steps]
+    rng = random.Random(seed)
+    paths = []
+    for n in range(count):
+        kind = rng.random()
+        rows = [np.round(h, 4) for h in reference]
+        if 0.6 <= kind < 0.8:
+            t = rng.randrange(len(rows))
+            rows[t] = np.round(rows[t] + 0.05, 4)
+        elif kind >= 0.8:
+            rows = [np.round(np.array([rng.uniform(-1, 1) for _ in h]), 4) for h in reference]
+        path = directory / f"student{n:04d}.yaml"
+        path.write_text(f"student: Student {n}\nstudent_id: s{n:04d}\nanswers:\n"
+                        + "".join(f"  h[{t + 1}]: {json.dumps(r.tolist())}\n"
+                                  for t, r in enumerate(rows)))
+        paths.append(str(path))
+    return paths
+
+
+def _timed_allowing_failures(command: list[str]) -> tuple[float, float]:
+    """Returns (wall seconds, peak MiB) of one run; grade exits 1 when a student lost points."""
+    prefix = [str(TIME_V), "-v"] if TIME_V.exists() else []
+    start = time.perf_counter()
+    result = subprocess.run(prefix + command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, check=False)
+    seconds = time.perf_counter() - start
+    peak = float("nan")
+    for line in result.stderr.splitlines():
+        if "Maximum resident set size" in line:
+            peak = int(line.rsplit(":", 1)[1]) / 1024
+    return seconds, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller cases, one round: a smoke run")
+    parser.add_argument("--rounds", type=int, help="paired rounds per trace case (default 3)")
+    parser.add_argument("--only", action="append", help="run only this case (repeatable)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--files", type=int, help="answers files of the grading cases")
+    parser.add_argument("--source", type=Path,
+                        help="time the rnncli of this source tree (python -m rnncli with it on "
+                             "PYTHONPATH), e.g. an older checkout, against the same anchor")
+    args = parser.parse_args()
+    if args.source:
+        global rnncli_command
+        # That tree's package first on sys.path (PYTHONPATH alone loses to the current
+        # folder's rnncli/ under `python -m`).
+        start = (f"import sys; sys.path.insert(0, {str(args.source.resolve())!r}); "
+                 "sys.argv[0] = 'rnncli'; from rnncli.cli import main; main()")
+        rnncli_command = lambda: [sys.executable, "-c", start]  # noqa: E731
+    quick = args.quick
+    rounds = args.rounds or (1 if quick else 3)
+    long_steps = 1_000 if quick else 10_000
+    cases = {
+        "trace-h16": lambda tmp: trace_case(tmp, "trace-h16", 16, long_steps, rounds),
+        "trace-h64": lambda tmp: trace_case(tmp, "trace-h64", 64, long_steps, rounds),
+        "trace-h256": lambda tmp: trace_case(tmp, "trace-h256", 256, 100, rounds),
+        "trace-h1024": lambda tmp: trace_case(tmp, "trace-h1024", 1024, 10 if quick else 100,
+                                              rounds),
+        "startup": lambda tmp: startup_case(5 if quick else 11),
+        "grade-seed": lambda tmp: grade_seed_case(tmp, args.files or (500 if quick else 10_000)),
+        "grade-h64": lambda tmp: grade_h64_case(tmp, args.files or (50 if quick else 1_000)),
+    }
+    chosen = args.only or list(cases)
+    results = []
+    for name in chosen:
+        with tempfile.TemporaryDirectory(prefix="rnncli-bench-big-") as tmp:
+            row = cases[name](Path(tmp))
+        results.append(row)
+        print(_describe(row), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def _describe(row: dict) -> str:
+    parts = [f"{row['case']:12}", f"rnncli {row['rnncli_s']:.2f} s"]
+    if "anchor_s" in row:
+        parts.append(f"anchor {row['anchor_s']:.2f} s  ratio {row['ratio']:.2f}")
+    if "ms_per_file" in row:
+        parts.append(f"{row['files']} files, {row['ms_per_file']:.1f} ms/file")
+    if "peak_mib" in row:
+        parts.append(f"peak {row['peak_mib']:.0f} MiB")
+    if row.get("npz"):
+        parts.append("from " + " and ".join(row["npz"]))
+    if "load_s" in row:
+        parts.append(f"load+validate {row['load_s']:.2f} s")
+    if "heavy_imports" in row:
+        parts.append("imports " + "; ".join(f"{k}: {', '.join(v) or 'none'}"
+                                            for k, v in row["heavy_imports"].items()))
+    return "  ".join(parts)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
