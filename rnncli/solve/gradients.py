@@ -394,7 +394,8 @@ def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batc
 
 def _let_go(current: dict, grads: list, index: int, keep) -> None:
     """Forgets the gradients of step `index` that no earlier step reads, but `keep`'s."""
-    for key in [k for k in current if k.startswith(GRAD_PREFIX) and k[len(GRAD_PREFIX):] not in keep]:
+    for key in [k for k in current if k.startswith(GRAD_PREFIX)
+                and k[len(GRAD_PREFIX):] not in keep]:
         del current[key]
     grads[index] = {q: g for q, g in grads[index].items() if q in keep}
 
