@@ -233,3 +233,45 @@ def test_a_wide_jacobian_in_latex_is_cut_and_compiles(tmp_path):
             assert printer.number(corner[i, j], False) in cut
     if PDFLATEX is not None:
         compile_latex(text, tmp_path)
+
+
+magnitudes = st.builds(lambda mantissa, exponent: mantissa * 10.0 ** exponent,
+                       st.floats(-9.999, 9.999, allow_nan=False), st.integers(-320, 300))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.integers(1, 4), columns=st.integers(1, 5), data=st.data())
+def test_jacobian_json_numbers_are_the_standard_librarys(rows, columns, data):
+    # Every magnitude, signed zeros, subnormals: orjson's text where it equals repr's,
+    # repr's where it does not (1e-10 to 1e-4).
+    import json
+
+    from rnncli.render.jacobian import _array_encoder
+
+    encode = _array_encoder()
+    if encode is None:
+        pytest.skip("orjson is not installed: jacobian_json is dumps itself")
+    values = data.draw(st.lists(st.one_of(magnitudes, signed_zero, st.just(5e-324),
+                                          st.floats(-1e-4, 1e-4, allow_nan=False)),
+                                min_size=rows * columns, max_size=rows * columns))
+    matrix = np.array(values, dtype=float).reshape(rows, columns)
+    assert encode(matrix) == json.dumps(matrix.tolist())
+    assert encode(matrix[0]) == json.dumps(matrix[0].tolist())
+
+
+@pytest.mark.parametrize("path, of", [("problems/lstm-dcdc.yaml", "c"),
+                                      ("problems/lstm-standard.yaml", "c"),
+                                      ("problems/rnn-vanishing-gradients.yaml", "h")])
+def test_jacobian_json_is_the_document_dumped(path, of):
+    from pathlib import Path
+
+    from rnncli.files.problem import load_problem
+    from rnncli.render.jacobian import jacobian_document, jacobian_json
+    from rnncli.render.json_document import dumps
+
+    root = Path(__file__).resolve().parents[1]
+    result = run_jacobian(load_problem(str(root / path)), of)
+    assert jacobian_json(result) == dumps(jacobian_document(result))
+    wide, _ = random_problem("lstm", "standard", 10, 30, seed=3)
+    result = run_jacobian(wide, "c")
+    assert jacobian_json(result) == dumps(jacobian_document(result))
