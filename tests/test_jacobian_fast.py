@@ -197,18 +197,30 @@ def test_row_vector_convention_equals_central_differences(cell):
 
 
 @settings(max_examples=60, deadline=None)
-@given(rows=st.integers(1, 4), columns=st.integers(1, 12), seed=st.integers(0, 10_000),
+@given(rows=st.integers(1, 12), columns=st.integers(1, 12), seed=st.integers(0, 10_000),
        precision=st.integers(2, 6))
-def test_matrix_text_formats_only_what_value_text_shows(rows, columns, seed, precision):
+def test_matrix_text_shows_corners_as_value_text_shows_vectors(rows, columns, seed, precision):
     from rnncli.render.jacobian import matrix_text
     from rnncli.render.trace import value_text
 
     rng = np.random.default_rng(seed)
     matrix = rng.normal(size=(rows, columns)) * 10.0 ** rng.integers(-8, 4, size=(rows, columns))
-    shown = "[" + ", ".join(value_text(row, precision) for row in matrix) + "]"
-    assert matrix_text(matrix, precision) == shown
-    if columns <= 8:    # short rows: exactly value_text's matrix
-        assert matrix_text(matrix, precision) == value_text(matrix, precision)
+    text = matrix_text(matrix, precision)
+    if rows <= 8 and columns <= 8:       # small: exactly value_text's matrix
+        assert text == value_text(matrix, precision)
+        return
+    assert text.endswith(f"] ({rows} × {columns})")
+    shown_rows = list(range(rows)) if rows <= 8 else [0, 1, 2, rows - 2, rows - 1]
+    shown_columns = list(range(columns)) if columns <= 8 else [0, 1, 2, columns - 2, columns - 1]
+    expected = []
+    for i in shown_rows:
+        cells = [value_text(matrix[i, j], precision) for j in shown_columns]
+        if columns > 8:
+            cells.insert(3, "…")
+        expected.append("[" + ", ".join(cells) + "]")
+    if rows > 8:
+        expected.insert(3, "…")
+    assert text == "[" + ", ".join(expected) + f"] ({rows} × {columns})"
 
 
 def test_a_wide_jacobian_in_latex_is_cut_and_compiles(tmp_path):

@@ -18,15 +18,26 @@ def _printer(cls, result, step=None, precision=4):
 
 
 def matrix_text(value, precision: int) -> str:
-    """Returns a Jacobian as `value_text` writes it, a long row cut to its first three and
-    last two entries and its length: only the numbers shown are formatted (a 64 × 64
-    matrix at each of 200 steps is 800,000 numbers, of which 64,000 are shown)."""
+    """Returns a Jacobian as `value_text` writes a vector: whole when small, else its first
+    three and last two rows and columns with … and its size, formatting only the numbers
+    shown (a 64 × 64 matrix at each of 200 steps is 2.4 million numbers; JSON has them).
+    """
     value = np.asarray(value, dtype=float)
-    if value.ndim != 2 or value.shape[1] <= MAX_SHOWN_ENTRIES:
+    if value.ndim != 2 or max(value.shape) <= MAX_SHOWN_ENTRIES:
         return value_text(value, precision)
     inner = lambda part: value_text(part, precision)[1:-1]  # noqa: E731
-    rows = [f"[{inner(row[:3])}, …, {inner(row[-2:])}] ({value.shape[1]})" for row in value]
-    return "[" + ", ".join(rows) + "]"
+
+    def row_text(row):
+        if len(row) <= MAX_SHOWN_ENTRIES:
+            return value_text(row, precision)
+        return f"[{inner(row[:3])}, …, {inner(row[-2:])}]"
+
+    count = value.shape[0]
+    if count <= MAX_SHOWN_ENTRIES:
+        rows = [row_text(row) for row in value]
+    else:
+        rows = [row_text(row) for row in value[:3]] + ["…"] + [row_text(row) for row in value[-2:]]
+    return "[" + ", ".join(rows) + f"] ({count} × {value.shape[1]})"
 
 
 def matrix_latex(value, precision: int) -> str:
