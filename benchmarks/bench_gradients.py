@@ -156,6 +156,35 @@ def gradient_rows(steps: int, rounds: int) -> list:
     return rows
 
 
+def jacobian_phases(problem: Problem, rounds: int) -> list:
+    """Returns (phase, median seconds) of run_jacobian's parts, each timed alone."""
+    from rnncli.cells.build import build_cell
+    from rnncli.files.problem import LossSpec
+    from rnncli.language.expression import Number
+    from rnncli.solve import jacobian as J
+    from rnncli.solve.gradients import build_plan
+
+    cell = build_cell(problem)
+    trace = run_trace(problem, cell)
+    plan = build_plan(problem, cell, LossSpec(each="0", expr=Number(0.0)))
+    reverse = J._Reverse(plan, cell, trace, "c")
+    moved, _ = J._dependents(cell, "c")
+    top = len(trace.steps) - 1
+    grads, initial = reverse.run(top, 0)
+    matrices = [grads[k]["c"] for k in range(top - 1, -1, -1)] + [initial["c"]]
+    phases = [("the trace (run_trace)", lambda: run_trace(problem)),
+              ("the chain rule compiled (build_plan)",
+               lambda: build_plan(problem, cell, LossSpec(each="0", expr=Number(0.0)))),
+              ("one-step derivatives dq(t)/dq(t-1), all t",
+               lambda: J._one_steps(reverse, trace, cell, "c", moved)),
+              ("the backward sweep dq(T)/dq(k), all k", lambda: reverse.run(top, 0)),
+              ("the spectral norms (201 SVDs)", lambda: J.spectral_norms(matrices))]
+    out = []
+    for name, function in phases:
+        out.append((name, statistics.median(timed(function) for _ in range(rounds))))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -178,6 +207,7 @@ def main() -> None:
     trace_small, jac_time, ratio = paired(lambda: run_trace(small),
                                           lambda: run_jacobian(small, "c"), max(3 * rounds, 9))
     rows.append(("jacobian / trace, 64-unit LSTM", 200, jac_time, trace_small, ratio, 5.0))
+    phases = jacobian_phases(small, max(3 * rounds, 9))
     if not args.no_commands:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "lstm64.yaml"
@@ -194,6 +224,9 @@ def main() -> None:
         print(f"{name:50} {n:6d} {ours_s:8.3f} {anchor_s:9.3f} {ratio:6.2f} {'<= ' + str(target):>7}"
               f"{'' if ratio <= target else '  MISSED'}")
     print("ratio: the median of the rounds' paired ratios; times: medians")
+    print("\nwhere run_jacobian's time goes (each part timed alone, in traces):")
+    for name, seconds in phases:
+        print(f"  {name:45} {seconds:7.3f} s {seconds / phases[0][1]:6.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps([dict(zip(
             ("comparison", "steps", "ours", "anchor", "ratio", "target"), r)) for r in rows],
