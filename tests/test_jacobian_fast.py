@@ -1,6 +1,6 @@
 """jacobian's fast paths give the very numbers of the plain definition (hypothesis).
 
-The fast path keeps identity-seeded adjoints as two vectors (solve/identity_seeds.py),
+The fast path keeps identity-seeded adjoints as two vectors (solve/identity_stack.py),
 computes the one-step derivatives of many steps side by side and carries all rows of
 dq(T)/dq(k) together; the plain path seeds one unit vector at a time, one step at a
 time, with dense arrays. Both run the same compiled derivative trees: the one-step
@@ -20,7 +20,7 @@ import reference_cells as REF
 from problem_text import problem_yaml
 from rnncli.files.problem import parse_problem
 from rnncli.solve import jacobian as jacobian_module
-from rnncli.solve.identity_seeds import IdentityStack
+from rnncli.solve.identity_stack import IdentityStack
 from rnncli.solve.jacobian import run_jacobian
 
 CELLS = [key for key in REF.REFERENCE if key[0] in ("rnn", "lstm", "gru")]

@@ -329,7 +329,7 @@ def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batc
     `keep` names the only quantities whose per-step gradients are returned (the others
     are let go as soon as no earlier step reads them: jacobian's 64 × 64 adjoints of
     every quantity at every step would be tens of megabytes of fresh memory);
-    `fit(value, shape)` replaces `_fit` (jacobian's structured identity seeds).
+    `fit(value, shape)` replaces `_fit` (jacobian's adjoints kept as an IdentityStack).
     """
     n = len(frames.base)
     shapes = cell.shapes

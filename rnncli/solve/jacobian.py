@@ -25,7 +25,7 @@ from rnncli.language.derivatives import add, mul, shape_function, vjp
 from rnncli.language.expression import (BinOp, Broadcast, Call, Concat, Derivative, Grad, Name,
                                         Node, Number, Transpose, walk)
 from rnncli.solve.gradients import _Frames, _backward, _fit, build_plan
-from rnncli.solve.identity_seeds import IdentityStack
+from rnncli.solve.identity_stack import IdentityStack
 from rnncli.solve.trace import GRAD_PREFIX, Trace, compile_expression, run_trace
 
 VANISHING = 1e-3

@@ -1,6 +1,6 @@
 """Stacks of adjoint rows seeded with the identity, kept as two vectors until a matrix product.
 
-`jacobian` seeds dq(t) with the identity (one adjoint row per entry of q) to
+`jacobian` starts dq(t)'s adjoint at the identity (one adjoint row per entry of q) to
 read dq(t)/dq(t-1) off one backward step. Until the adjoints reach a matrix
 product they only meet elementwise operations with values that broadcast
 along the rows (vectors of the step), so every row of the stack is the same
