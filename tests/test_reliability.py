@@ -66,7 +66,7 @@ def test_a_4301_digit_step_in_ask_names_the_question_line():
     ("equations:\n  h: tanh(h[t-1] + 1)\nsizes: {h: 1000000}\nsteps: 300\n", 3,
      "`h` would have 1,000,000 entries; a trace allows at most 100,000 in one quantity"),
     ("equations:\n  h: tanh(h[t-1] + 1)\nsizes: {h: 100000}\nsteps: 300\n", 4,
-     "300 steps × 100,000 values = 30,000,000 values; at most 5,000,000"),
+     "300 steps × 100,000 values = 30,000,000 values; at most 10,000,000"),
     ("equations:\n  a: \"[h[t-1], h[t-1], h[t-1], h[t-1], h[t-1], h[t-1], h[t-1], h[t-1], h[t-1], "
      "h[t-1]]\"\n  b: \"[a, a, a, a, a, a, a, a, a, a]\"\n  c: \"[b, b, b, b, b, b, b, b, b, b]\"\n"
      "  d: \"[c, c, c, c, c, c, c, c, c, c]\"\n  h: tanh(h[t-1] + 1)\nsizes: {h: 100}\nsteps: 3\n",
@@ -80,12 +80,12 @@ def test_a_trace_too_big_is_refused_before_a_step_naming_the_line(text, line, me
 
 
 def test_a_trace_at_the_limits_is_accepted():
-    problem = parse_problem("equations:\n  h: tanh(h[t-1] + 1)\nsizes: {h: 100000}\nsteps: 50\n")
+    problem = parse_problem("equations:\n  h: tanh(h[t-1] + 1)\nsizes: {h: 100000}\nsteps: 100\n")
     trace = run_trace(problem)
-    assert len(trace.steps) == 50 and trace.steps[-1].values["h"].shape == (100_000,)
+    assert len(trace.steps) == 100 and trace.steps[-1].values["h"].shape == (100_000,)
     error = error_of(run_trace, parse_problem("equations:\n  h: tanh(h[t-1] + 1)\n"
-                                               "sizes: {h: 100000}\nsteps: 51\n"))
-    assert "5,100,000 values; at most 5,000,000" in error.message
+                                               "sizes: {h: 100000}\nsteps: 101\n"))
+    assert "10,100,000 values; at most 10,000,000" in error.message
 
 
 def test_steps_past_the_limit_are_refused_at_load():

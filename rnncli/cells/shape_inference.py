@@ -14,9 +14,10 @@ ALIAS_LABELS = {"input": "I", "hidden": "H", "output": "O"}
 MAX_ENTRIES = 50_000_000
 # A trace keeps every quantity at every step, and prints or writes them all; these bound
 # its memory and time before a step is computed, whatever the sizes, steps and
-# concatenations (a 64-unit LSTM over 10,000 steps, or a 256-unit one over 3,000, fit:
-# 40 MB of float64 at most, and JSON streamed a chunk of steps at a time).
-MAX_TRACE_VALUES = 5_000_000      # steps × the entries of all quantities and inputs of a step
+# concatenations (a 64-unit LSTM over 10,000 steps, a 256-unit one over 6,000, or a 3-layer
+# bidirectional 256-unit one over 1,000 fit: 80 MB of float64 at most, and JSON streamed a
+# chunk of steps at a time).
+MAX_TRACE_VALUES = 10_000_000     # steps × the entries of all quantities and inputs of a step
 MAX_QUANTITY_ENTRIES = 100_000    # the entries of the largest single quantity or input
 
 
