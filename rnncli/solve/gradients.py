@@ -320,20 +320,30 @@ class _Frames:
 
 
 def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batch=None,
-              with_params=True, lowest_only=None):
+              with_params=True, lowest_only=None, keep=None, fit=None):
     """Runs one backward pass from step index `top` down to `low`; returns per-step grads.
 
     `seed` = (index, name, value) adds a given gradient to one quantity (jacobian's
     dq(T)/dq(T) = I); `batch` = n carries n adjoints at once, one per leading row;
-    `lowest_only` names the only quantities wanted at step `low` (nothing reads the others).
+    `lowest_only` names the only quantities wanted at step `low` (nothing reads the others);
+    `keep` names the only quantities whose per-step gradients are returned (the others
+    are let go as soon as no earlier step reads them: jacobian's 64 × 64 adjoints of
+    every quantity at every step would be tens of megabytes of fresh memory);
+    `fit(value, shape)` replaces `_fit` (jacobian's adjoints kept as an IdentityStack).
     """
     n = len(frames.base)
     shapes = cell.shapes
+    fit = fit or _fit
     lead = () if batch is None else (batch,) if isinstance(batch, int) else tuple(batch)
     grads = [dict() for _ in range(n)]
     parts = [dict() for _ in range(n)]
     order = [e.name for e in reversed(cell.equations)]
+    # A term of step `index` reads the gradients of step index + shift at most.
+    reach = max((t.shift for ts in plan.quantities.values() for t in ts), default=0)
     for index in range(top, low - 1, -1):
+        done = index + reach + 1
+        if keep is not None and done <= top:
+            _let_go(frames.current[done], grads, done, keep)
         for q in order:
             if index == low and lowest_only is not None and q not in lowest_only:
                 continue
@@ -348,7 +358,7 @@ def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batc
                 total = value if total is None else total + value
                 if keep_parts:
                     kept.append(Part(term, value))
-            total = _fit(0.0 if total is None else total, lead + tuple(shapes[q]))
+            total = fit(0.0 if total is None else total, lead + tuple(shapes[q]))
             grads[index][q] = total
             current = frames.current[index]
             current[GRAD_PREFIX + q] = total
@@ -380,6 +390,14 @@ def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batc
             params[p] = _param_summed(plan.params[p], frames, counted, steps_counted, shapes[p])
             param_parts[p] = ()
     return grads, parts, initial, initial_parts, params, param_parts
+
+
+def _let_go(current: dict, grads: list, index: int, keep) -> None:
+    """Forgets the gradients of step `index` that no earlier step reads, but `keep`'s."""
+    for key in [k for k in current if k.startswith(GRAD_PREFIX)
+                and k[len(GRAD_PREFIX):] not in keep]:
+        del current[key]
+    grads[index] = {q: g for q, g in grads[index].items() if q in keep}
 
 
 def _param_by_step(terms, frames, counted, indices, shape):
