@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnncli.cells.build import build_cell
 from rnncli.cells.cell import Cell
-from rnncli.errors import ProblemError, did_you_mean
+from rnncli.cells.network import network_cell
+from rnncli.errors import ProblemError, UsageError, did_you_mean
 from rnncli.files.problem import LossSpec, Problem
 from rnncli.language.derivatives import add, mul, shape_function, vjp
 from rnncli.language.expression import (BinOp, Broadcast, Call, Concat, Derivative, Grad, Name,
@@ -326,7 +326,13 @@ def _check_jacobian_size(problem: Problem, cell: Cell, of: str, steps: int) -> N
 def run_jacobian(problem: Problem, of: str, to: int | None = None,
                  cell: Cell | None = None) -> Jacobian:
     """Returns the one-step and the T-step Jacobians of state `of`, with their norms."""
-    cell = cell or build_cell(problem)
+    if cell is None:
+        cell, effective = network_cell(problem)
+        problem = effective.problem
+        if any(block.direction == "reverse" for block in cell.schedule):
+            raise UsageError("jacobian follows a state back in time, step by step; a "
+                             "bidirectional network's backward direction runs the other way: "
+                             "ask `rnncli gradients` for its flow", file=problem.file)
     if of not in cell.states or of not in cell.quantities:
         states = [s for s in cell.states if s in cell.quantities]
         raise ProblemError(f"--of {of}: the states of this problem (quantities read at t-1) are "
