@@ -91,7 +91,10 @@ def test_the_stream_is_the_document_dumps_writes(name):
 
 def test_without_orjson_the_stream_is_the_same(monkeypatch):
     trace = run_trace(load_problem(str(ROOT / "problems" / "lstm-standard.yaml")))
+    from rnncli.render import json_document
+
     monkeypatch.setitem(sys.modules, "orjson", None)        # `import orjson` fails
+    monkeypatch.setattr(json_document, "_FAST", [])         # probed again
     assert steps_encoder() is plain_steps
     assert streamed(trace) == dumps(trace_document(trace))
 
@@ -125,3 +128,21 @@ def test_big_traces_round_trip_exactly_in_memory_bounded_by_a_chunk(monkeypatch)
     assert document == json.loads(dumps(trace_document(trace)))
     last = document["steps"][-1]["values"]["h"]
     assert np.array_equal(np.array(last), trace.steps[-1].values["h"])
+
+
+def test_an_orjson_that_writes_numbers_otherwise_is_not_used(monkeypatch):
+    """orjson before 3.11.7 wrote 1e16 where repr writes 1e+16: such a version is probed once
+    and left unused, so the bytes stay the standard library's."""
+    from rnncli.render import json_document
+
+    class OldOrjson:
+        OPT_SERIALIZE_NUMPY = 0
+
+        @staticmethod
+        def dumps(value, option=0):
+            return json.dumps(np.asarray(value).tolist(), separators=(",", ":")).replace(
+                "e+", "e").encode()
+
+    monkeypatch.setitem(sys.modules, "orjson", OldOrjson)
+    monkeypatch.setattr(json_document, "_FAST", [])
+    assert json_document.fast_json() is None and steps_encoder() is plain_steps

@@ -135,7 +135,8 @@ def test_a_permission_error_is_one_line_and_the_batch_goes_on(tmp_path, monkeypa
 @pytest.mark.parametrize("args, message", [
     (["grade", "--precision", "99", "a.yaml"], "Error: rnncli grade: Invalid value for '--precision'"),
     (["grade"], "Error: rnncli grade: Missing argument 'ANSWERS...'"),
-    (["trace", "--bogus", "p.yaml"], "Error: rnncli trace: No such option '--bogus'"),
+    # click 8.2.0 writes `No such option: --bogus`, later releases `No such option '--bogus'`.
+    (["trace", "--bogus", "p.yaml"], "Error: rnncli trace: No such option"),
     (["nope"], "Error: rnncli: No such command 'nope'"),
     (["unroll", "p.yaml", "--to", "x"], "Error: rnncli unroll: Invalid value for '--to'"),
 ])
@@ -143,7 +144,7 @@ def test_click_option_errors_are_one_error_line_with_exit_2(args, message):
     result = run(*args)
     assert result.exit_code == 2 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(message), result.stderr
-    assert "Usage:" not in result.stderr
+    assert "Usage:" not in result.stderr and all(a in result.stderr for a in args if "-" in a[:2])
 
 
 def test_help_still_works():

@@ -7,7 +7,7 @@ from rnncli.language.expression import Value
 from rnncli.language.printing.base import format_number
 from rnncli.language.printing.latex import LatexPrinter, latex_name
 from rnncli.language.printing.text import TextPrinter
-from rnncli.render.json_document import dumps, plain
+from rnncli.render.json_document import dumps, fast_json, plain
 from rnncli.render.trace import MAX_SHOWN_ENTRIES, one_line, value_text
 
 
@@ -188,9 +188,8 @@ def jacobian_json(result) -> str:
 def _array_encoder():
     """Returns encode(value) -> its JSON text as dumps(plain(value)) writes it, or None
     without orjson."""
-    try:
-        import orjson
-    except ImportError:          # the optional speed-up is missing: the standard library
+    orjson = fast_json()
+    if orjson is None:           # missing, or writing numbers otherwise: the standard library
         return None
     option = orjson.OPT_SERIALIZE_NUMPY
 

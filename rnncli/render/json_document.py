@@ -55,3 +55,30 @@ def step_entry(step, convert=plain) -> dict:
 def dumps(document: dict) -> str:
     """Returns a document as JSON text; NaN and infinities are refused, never written."""
     return json.dumps(document, ensure_ascii=False, allow_nan=False)
+
+
+# Numbers orjson must write exactly as `repr` does for rnncli to use it: large
+# exponents (orjson before 3.11.7 wrote 1e16 where repr writes 1e+16), integral
+# floats, the largest float. Numbers below 1e-4 are rewritten by the callers.
+_PROBE = (1e16, 2.2202240046453884e16, 1e22, 1.5e300, 1.7976931348623157e308, 1e15, 123.0,
+          0.1, -2.5, 0.0001, 12345678901234567.0, 100.0)
+_FAST: list = []
+
+
+def fast_json():
+    """Returns orjson if it is installed and writes numbers as `dumps` does, else None.
+
+    Checked once per process on a probe of numbers: an orjson whose text differs
+    is not used (the standard library writes the same document, slower).
+    """
+    if not _FAST:
+        try:
+            import numpy as np
+            import orjson
+        except ImportError:          # the optional speed-up is missing
+            _FAST.append(None)
+        else:
+            written = orjson.dumps(np.array(_PROBE), option=orjson.OPT_SERIALIZE_NUMPY)
+            expected = ("[" + ",".join(repr(x) for x in _PROBE) + "]").encode("ascii")
+            _FAST.append(orjson if written == expected else None)
+    return _FAST[0]

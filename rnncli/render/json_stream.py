@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from rnncli.render.json_document import dumps, plain, step_entry, trace_document
+from rnncli.render.json_document import dumps, fast_json, plain, step_entry, trace_document
 
 
 
@@ -56,9 +56,8 @@ def write_trace_json(trace, write, baseline=None) -> None:
 
 def steps_encoder():
     """Returns encode(steps) -> their JSON text inside the document: orjson's speed, json's bytes."""
-    try:
-        import orjson
-    except ImportError:          # the optional speed-up is missing: the standard library
+    orjson = fast_json()
+    if orjson is None:           # missing, or writing numbers otherwise: the standard library
         return plain_steps
     import numpy as np
 
