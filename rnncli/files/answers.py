@@ -157,7 +157,7 @@ def _unquoted(raw, ref: str, is_count: bool):
     job, so it is invalid with the way to write it.
     """
     if isinstance(raw, list):
-        if all(type(entry) in _PLAIN for entry in raw):
+        if _PLAIN.issuperset(map(type, raw)):
             return raw, False, None     # the common case, a row of numbers: nothing to read
         converted, quoted = [], False
         for entry in raw:
