@@ -73,8 +73,7 @@ class Recomputer:
         self._rows: dict[tuple, tuple] = {}
         self._rows_bytes = 0
         self._nodes = itertools.count(1)
-        block = cell.schedule[0] if len(cell.schedule) == 1 else None
-        self._block = block.names if block is not None and block.direction == "forward" else None
+        self._block = _one_forward_block(cell)
 
     def use_student(self, values: dict) -> None:
         """Makes `values` ({(name, t): answer}, not changed afterwards) the answers of the
@@ -146,7 +145,8 @@ class Recomputer:
                 self._cache.clear()     # a bound on memory for very large batches
                 self._cached_bytes = 0
             self._cached_bytes += sum(len(entry[2]) for entry in key[3])
-            if not frontier <= overrides.keys() and self._from_student_pass(name, t, overrides):
+            if (not frontier <= overrides.keys() and _one_forward_block(cell)
+                    and self._from_student_pass(name, t, overrides)):
                 self._cache[key] = self._student_value(name, t, overrides, cell, variant)
             elif frontier <= overrides.keys():
                 self._cache[key] = self._one_step(t, overrides, equations, cell, variant)
@@ -256,6 +256,14 @@ class Recomputer:
         return self._prefixes[t]
 
 
+def _one_forward_block(cell: Cell):
+    """Returns the quantities of a cell that runs as one forward block, in order, else None."""
+    schedule = cell.schedule
+    if len(schedule) == 1 and schedule[0].direction == "forward":
+        return tuple(schedule[0].names)
+    return None
+
+
 class _StudentPass:
     """One student's forward pass (their answers in place), extended as far as items ask.
 
@@ -273,8 +281,9 @@ class _StudentPass:
                 e.name: compile_expression(e.expr, recomputer.reference.parameters)
                 for e in cell.equations}
         functions = recomputer._functions[variant]
-        self.compiled = [(name, functions[name]) for name in recomputer._block]
-        self.lags = sorted({n.lag for name in recomputer._block
+        block = _one_forward_block(cell)      # run_trace's order for this cell variant
+        self.compiled = [(name, functions[name]) for name in block]
+        self.lags = sorted({n.lag for name in block
                             for n in names(cell.equation(name).expr) if n.lag})
         self.initial = initial_values(effective_problem(recomputer.problem).problem, cell)
         self.inputs = [recomputer.problem.inputs[name] for name in cell.inputs]
