@@ -25,6 +25,7 @@ Cases (a name for --only):
                  modules that --help, unroll and graph import
   grade-seed     10,000 answers files of the seed-002 problem (bench_grade's class)
   grade-h64      1,000 answers files of an H=64, 50-step problem, h asked at every step
+                 (--against OTHER_CHECKOUT: that rnncli graded on the same files, back to back)
 """
 from __future__ import annotations
 
@@ -166,6 +167,33 @@ def startup_case(rounds: int) -> dict:
             "heavy_imports": heavy}
 
 
+AGAINST: list = []      # --against SRC: the rnncli command of that source tree
+
+
+def _source_command(source: Path) -> list[str]:
+    """Returns the command running the rnncli of another source tree (its package first)."""
+    start = (f"import sys; sys.path.insert(0, {str(source.resolve())!r}); "
+             "sys.argv[0] = 'rnncli'; from rnncli.cli import main; main()")
+    return [sys.executable, "-c", start]
+
+
+def _graded(case: str, arguments: list[str], files: int, command_text: str) -> dict:
+    """Times `rnncli grade ARGUMENTS`; with --against, that tree's rnncli too on the same
+    files, the two run back to back (which goes first alternating with the case)."""
+    mine = rnncli_command() + arguments
+    runs = [("now", mine)] + ([("against", AGAINST[0] + arguments)] if AGAINST else [])
+    if case == "grade-h64":
+        runs.reverse()
+    row = {"case": case, "files": files, "command": command_text}
+    for label, command in runs:
+        seconds, peak = _timed_allowing_failures(command)
+        prefix = "" if label == "now" else "against_"
+        row |= {f"{prefix}rnncli_s": seconds, f"{prefix}ms_per_file": 1000 * seconds / files,
+                f"{prefix}peak_mib": peak,
+                f"{prefix}cpu_ms_per_file": 1000 * CPU_SECONDS["last"] / files}
+    return row
+
+
 def grade_seed_case(tmp: Path, files: int) -> dict:
     """Times `rnncli grade` of a generated class of the seed-002 problem."""
     from bench_grade import PROBLEM, make_class
@@ -173,13 +201,11 @@ def grade_seed_case(tmp: Path, files: int) -> dict:
     directory = tmp / "seed-class"
     directory.mkdir()
     paths = make_class(directory, files)
-    command = rnncli_command() + ["grade", "--problem", str(PROBLEM), *paths, "--format", "json",
-                                  "--csv", str(tmp / "seed-grades.csv")]
-    seconds, peak = _timed_allowing_failures(command)
-    return {"case": "grade-seed", "rnncli_s": seconds, "files": files,
-            "ms_per_file": 1000 * seconds / files, "peak_mib": peak,
-            "command": f"rnncli grade --problem {PROBLEM.relative_to(ROOT)} {files} files "
-                       "--format json --csv grades.csv"}
+    arguments = ["grade", "--problem", str(PROBLEM), *paths, "--format", "json",
+                 "--csv", str(tmp / "seed-grades.csv")]
+    return _graded("grade-seed", arguments, files,
+                   f"rnncli grade --problem {PROBLEM.relative_to(ROOT)} {files} files "
+                   "--format json --csv grades.csv")
 
 
 def grade_h64_case(tmp: Path, files: int, steps: int = 50, hidden: int = 64) -> dict:
@@ -190,13 +216,11 @@ def grade_h64_case(tmp: Path, files: int, steps: int = 50, hidden: int = 64) -> 
         handle.write("questions:\n  - id: a\n    text: h at every step\n    ask: [h]\n"
                      f"    points: {steps}\n    tolerance: {{rel: 0.01, abs: 0.001}}\n")
     paths = _h64_class(problem, tmp / "h64-class", files)
-    command = rnncli_command() + ["grade", "--problem", str(problem), *paths, "--format", "json",
-                                  "--csv", str(tmp / "h64-grades.csv")]
-    seconds, peak = _timed_allowing_failures(command)
-    return {"case": "grade-h64", "rnncli_s": seconds, "files": files,
-            "ms_per_file": 1000 * seconds / files, "peak_mib": peak,
-            "command": f"rnncli grade --problem h64-graded.yaml {files} files --format json "
-                       "--csv grades.csv"}
+    arguments = ["grade", "--problem", str(problem), *paths, "--format", "json",
+                 "--csv", str(tmp / "h64-grades.csv")]
+    return _graded("grade-h64", arguments, files,
+                   f"rnncli grade --problem h64-graded.yaml {files} files --format json "
+                   "--csv grades.csv")
 
 
 def _h64_class(problem: Path, directory: Path, count: int, seed: int = 64) -> list[str]:
@@ -226,17 +250,26 @@ def _h64_class(problem: Path, directory: Path, count: int, seed: int = 64) -> li
     return paths
 
 
+CPU_SECONDS: dict[str, float] = {}     # the last run's user + system seconds (time -v)
+
+
 def _timed_allowing_failures(command: list[str]) -> tuple[float, float]:
-    """Returns (wall seconds, peak MiB) of one run; grade exits 1 when a student lost points."""
+    """Returns (wall seconds, peak MiB) of one run; grade exits 1 when a student lost points.
+
+    The run's CPU time (user + system, from time -v) is left in CPU_SECONDS["last"]:
+    on a loaded machine it moves far less than the wall time."""
     prefix = [str(TIME_V), "-v"] if TIME_V.exists() else []
     start = time.perf_counter()
     result = subprocess.run(prefix + command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, check=False)
     seconds = time.perf_counter() - start
-    peak = float("nan")
+    peak = cpu = float("nan")
     for line in result.stderr.splitlines():
         if "Maximum resident set size" in line:
             peak = int(line.rsplit(":", 1)[1]) / 1024
+        elif "User time (seconds)" in line or "System time (seconds)" in line:
+            cpu = (0.0 if cpu != cpu else cpu) + float(line.rsplit(":", 1)[1])
+    CPU_SECONDS["last"] = cpu
     return seconds, peak
 
 
@@ -250,7 +283,12 @@ def main() -> None:
     parser.add_argument("--source", type=Path,
                         help="time the rnncli of this source tree (python -m rnncli with it on "
                              "PYTHONPATH), e.g. an older checkout, against the same anchor")
+    parser.add_argument("--against", type=Path,
+                        help="grading cases: also time the rnncli of this source tree on the same "
+                             "files, back to back (e.g. a checkout of the code before a change)")
     args = parser.parse_args()
+    if args.against:
+        AGAINST.append(_source_command(args.against))
     if args.source:
         global rnncli_command
         # That tree's package first on sys.path (PYTHONPATH alone loses to the current
@@ -288,6 +326,13 @@ def _describe(row: dict) -> str:
         parts.append(f"anchor {row['anchor_s']:.2f} s  ratio {row['ratio']:.2f}")
     if "ms_per_file" in row:
         parts.append(f"{row['files']} files, {row['ms_per_file']:.1f} ms/file")
+    if "cpu_ms_per_file" in row:
+        parts.append(f"(CPU {row['cpu_ms_per_file']:.1f} ms/file)")
+    if "against_ms_per_file" in row:
+        parts.append(f"against: {row['against_ms_per_file']:.1f} ms/file (CPU "
+                     f"{row['against_cpu_ms_per_file']:.1f}), peak {row['against_peak_mib']:.0f} MiB;"
+                     f" ratio {row['ms_per_file'] / row['against_ms_per_file']:.2f} "
+                     f"(CPU {row['cpu_ms_per_file'] / row['against_cpu_ms_per_file']:.2f})")
     if "peak_mib" in row:
         parts.append(f"peak {row['peak_mib']:.0f} MiB")
     if row.get("npz"):

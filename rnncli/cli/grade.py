@@ -52,6 +52,9 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
                          "answers file")
     if list(answers).count("-") + (problem_path == "-") > 1:
         raise UsageError("standard input (-) can be read only once")
+    if (len(answers) > 1 and variant_count is None and not gradescope_path
+            and output_format in ("json", "markdown")):
+        _grade_streamed(answers, problem_path, output_format, precision, csv_path, debug)
     from rnncli.grading.grade import grade_files
 
     report = grade_files(answers, problem_path, variants=variant_count,
@@ -89,3 +92,21 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
 
         render_text(report, precision, make_console())
     sys.exit(report.exit_code)
+
+
+def _grade_streamed(answers, problem_path, output_format, precision, csv_path, debug) -> None:
+    """Grades a batch writing each result as it comes (render/grade_stream.py), then exits."""
+    from rnncli.grading.grade import iter_grades
+    from rnncli.render.grade_stream import BatchReport
+
+    batch = BatchReport(problem_path, output_format, precision)
+    for result in iter_grades(answers, problem_path, debug=sys.stderr if debug else None):
+        batch.add(result)
+    for error in batch.errors:
+        click.echo(f"Error: {error}", err=True)
+    if csv_path:
+        from rnncli.render.gradebook import write_atomically
+
+        write_atomically(csv_path, batch.csv_text())
+    batch.write(lambda text: click.echo(text, nl=False))
+    sys.exit(batch.exit_code)

@@ -173,6 +173,9 @@ _DECIMAL_COMMA = re.compile(r"^([-+]?)([0-9]*),([0-9]+)$")
 _THOUSANDS = re.compile(r"^[-+]?[0-9]{1,3}(?:,[0-9]{3})+$")
 
 
+_PLAIN = frozenset((float, int, bool, type(None)))     # entries `_unquoted` returns as they are
+
+
 def _unquoted(raw, ref: str, is_count: bool):
     """Returns (raw with numbers written as text read as numbers, whether any was, why invalid).
 
@@ -182,6 +185,8 @@ def _unquoted(raw, ref: str, is_count: bool):
     job, so it is invalid with the way to write it.
     """
     if isinstance(raw, list):
+        if _PLAIN.issuperset(map(type, raw)):
+            return raw, False, None     # the common case, a row of numbers: nothing to read
         converted, quoted = [], False
         for entry in raw:
             value, was_quoted, problem = _unquoted(entry, ref, is_count)

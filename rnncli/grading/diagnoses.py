@@ -90,6 +90,7 @@ class Diagnoser:
         class of wild answers does not recompute every slip for every item.
         """
         given = np.asarray(given, dtype=float)
+        self.recomputer.use_student(student_values)
         ruled_out = set() if ruled_out is None else ruled_out
         found = self._value_slip(item, given)
         if found and found.code not in COINCIDENCES:
@@ -120,8 +121,7 @@ class Diagnoser:
             if fit < 0:
                 ruled_out.add(slip.key)     # changes this answer, which does not follow it
             elif fit > 0 and not self._contradicted(slip, item, student_values, ruled_out):
-                carried = any(not within(self.items_by_key[k].tolerance,
-                                         self.items_by_key[k].expected, v)
+                carried = any(self.recomputer.is_wrong(k, v, self.items_by_key[k])
                               for k, v in overrides.items())
                 return slip, self._diagnosis(slip, name, t, carried)
         return None
@@ -131,7 +131,7 @@ class Diagnoser:
         wrong = explained = 0
         for key, value in student_values.items():
             asked = self.items_by_key[key]
-            if within(asked.tolerance, asked.expected, value):
+            if not self.recomputer.is_wrong(key, value, asked):
                 continue
             wrong += 1
             if slip.equation and slip.equation not in self._relevant(key):

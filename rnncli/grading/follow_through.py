@@ -37,23 +37,25 @@ class FollowThrough:
 
 def student_overrides(recomputer, item, student_values: dict) -> dict:
     """Returns {(name, t): the student's value} for what item's quantity is computed from."""
+    recomputer.use_student(student_values)
     upstream = recomputer.upstream(item.ref.name, item.ref.step)
     return {key: value for key, value in student_values.items() if key in upstream}
 
 
-def wrong_keys(overrides: dict, items_by_key: dict) -> list:
+def wrong_keys(overrides: dict, items_by_key: dict, recomputer=None) -> list:
     """Returns the (name, t) of the overrides that are wrong against the reference."""
     wrong = []
     for key, value in overrides.items():
         upstream_item = items_by_key[key]
-        if not within(upstream_item.tolerance, upstream_item.expected, value):
+        if (recomputer.is_wrong(key, value, upstream_item) if recomputer is not None
+                else not within(upstream_item.tolerance, upstream_item.expected, value)):
             wrong.append(key)
     return sorted(wrong, key=lambda k: (k[1], k[0]))
 
 
 def follow_through(recomputer, item, given, overrides: dict, items_by_key: dict):
     """Returns the FollowThrough of a wrong quantity answer, or None when nothing earlier was wrong."""
-    wrong = wrong_keys(overrides, items_by_key)
+    wrong = wrong_keys(overrides, items_by_key, recomputer)
     if not wrong:
         return None     # recomputing from right answers gives the reference again
     value = recomputer.value(item.ref.name, item.ref.step, overrides)

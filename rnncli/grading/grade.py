@@ -442,7 +442,7 @@ class Marking:
         from rnncli.grading.follow_through import follow_through, student_overrides, wrong_keys
 
         overrides = student_overrides(self.recomputer, item, student_values)
-        carried = bool(wrong_keys(overrides, self.by_key))
+        carried = bool(wrong_keys(overrides, self.by_key, self.recomputer))
         notes = [_off_by(item, value)]
         if carried and self.credit > 0:
             ft = follow_through(self.recomputer, item, value, overrides, self.by_key)
@@ -572,21 +572,31 @@ def grade_files(paths, problem_path: str | None = None, variants: int | None = N
     """
     if variants is not None:
         return _grade_variants(paths, problem_path, variants, debug)
+    return GradeReport(problem_path, tuple(iter_grades(paths, problem_path, debug)))
+
+
+def iter_grades(paths, problem_path: str | None = None, debug=None):
+    """Yields the StudentGrade of each answers file in turn, as `grade_files` grades them.
+
+    The problem is read (and raises, if it cannot be) before the first file;
+    each answers file is read, graded and let go before the next, so a caller
+    that writes each result as it comes (`rnncli grade`) holds one file at a time.
+    """
     markings: dict[str, Marking] = {}
     fixed = Marking(load_problem(problem_path)) if problem_path is not None else None
-    results = []
     for path in paths:
         answers = doc = None
         try:
             doc = load_yaml(path)
             answers = answers_from_document(doc)
             marking = fixed or _own_marking(answers, markings)
-            results.append(marking.grade(answers))
+            result = marking.grade(answers)
         except RnncliError as exc:
-            results.append(_broken(path, answers, exc, fixed or _known(doc, answers, markings)))
-        except Exception as exc:  # noqa: BLE001 - the batch must finish (see the docstring)
-            results.append(_broken(path, answers, _internal_error(path, exc, debug), fixed))
-    return GradeReport(problem_path if fixed else None, tuple(results))
+            result = _broken(path, answers, exc, fixed or _known(doc, answers, markings))
+        except Exception as exc:  # noqa: BLE001 - the batch must finish (see grade_files)
+            result = _broken(path, answers, _internal_error(path, exc, debug), fixed)
+        answers = doc = None
+        yield result
 
 
 def _internal_error(path: str, exc: Exception, debug) -> RnncliError:

@@ -7,10 +7,19 @@ common case: s and h answered at every step); otherwise a forward pass
 (`run_trace` with `overrides`) cut at step t. Both are exact, and cached by
 the cell variant, the step and the replaced values, so a class making the
 same slip costs one computation.
+
+Within one student's grading (`use_student`), a recomputation that would
+need a forward pass instead reads one pass with all the student's answers in
+place, extended step by step as far as asked and shared by all their items,
+and computes only step t itself; this is exact where the student answered
+nothing at earlier steps that the item does not read (checked per item, else
+the pass cut at t runs as before): a noisy class costs one pass a student,
+not one an item.
 """
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 
@@ -18,7 +27,8 @@ from rnncli.cells.cell import Cell
 from rnncli.errors import RnncliError
 from rnncli.language.expression import names
 from rnncli.files.problem import Problem
-from rnncli.solve.trace import Trace, compile_expression, run_trace
+from rnncli.grading.tolerances import within
+from rnncli.solve.trace import Trace, compile_expression, initial_values, run_trace
 
 MAX_CACHED = 20_000
 # The keys hold the replaced values' bytes: a class answering 64-entry vectors at 50
@@ -53,6 +63,41 @@ class Recomputer:
         self._functions: dict[str, dict] = {}
         self._upstream: dict[tuple, frozenset] = {}
         self.passes = 0            # forward passes run (for the benchmark)
+        self._student: dict | None = None     # the answers of the student being graded
+        self._student_passes: dict[str, _StudentPass] = {}
+        self._student_values: dict[tuple, object] = {}
+        self._student_wrong: dict[tuple, bool] = {}
+        self._student_steps: dict[int, tuple] = {}
+        # Rows of students' passes, shared by every student who gave the same answers (bit
+        # for bit) at every step so far: (variant, node, answers at the step) -> (node, row).
+        self._rows: dict[tuple, tuple] = {}
+        self._rows_bytes = 0
+        self._nodes = itertools.count(1)
+        self._block = _one_forward_block(cell)
+
+    def use_student(self, values: dict) -> None:
+        """Makes `values` ({(name, t): answer}, not changed afterwards) the answers of the
+        student being graded: their recomputations share one pass (see the module's doc)."""
+        if values is not self._student:
+            self._student = values
+            self._student_passes = {}
+            self._student_values = {}
+            self._student_wrong = {}
+            steps: dict[int, list] = {}
+            for (name, t), value in values.items():
+                steps.setdefault(t, []).append((name, value))
+            self._student_steps = {t: tuple(sorted(answers, key=lambda a: a[0]))
+                                   for t, answers in steps.items()}
+
+    def is_wrong(self, key: tuple, value, item) -> bool:
+        """Returns whether an answer to an asked quantity is outside its tolerance (memoised
+        for the student's own answers)."""
+        student = self._student
+        if student is None or student.get(key) is not value:
+            return not within(item.tolerance, item.expected, value)
+        if key not in self._student_wrong:
+            self._student_wrong[key] = not within(item.tolerance, item.expected, value)
+        return self._student_wrong[key]
 
     def upstream(self, name: str, t: int) -> frozenset:
         """Returns every (quantity, step) that name[t] is computed from, itself excluded.
@@ -100,13 +145,44 @@ class Recomputer:
                 self._cache.clear()     # a bound on memory for very large batches
                 self._cached_bytes = 0
             self._cached_bytes += sum(len(entry[2]) for entry in key[3])
-            if frontier <= overrides.keys():
+            if (not frontier <= overrides.keys() and _one_forward_block(cell)
+                    and self._from_student_pass(name, t, overrides)):
+                self._cache[key] = self._student_value(name, t, overrides, cell, variant)
+            elif frontier <= overrides.keys():
                 self._cache[key] = self._one_step(t, overrides, equations, cell, variant)
             else:
                 trace = self._pass(t, overrides, cell)
                 self._cache[key] = None if trace is None else trace.value(name, t)
         found = self._cache[key]
         return None if found is None else np.asarray(found, dtype=float)
+
+    def _from_student_pass(self, name: str, t: int, overrides: dict) -> bool:
+        """Returns whether name[t] under `overrides` is what the student's own pass gives:
+        the overrides are exactly the student's answers name[t] is computed from, and the
+        student answered nothing earlier that it is not computed from (so every earlier
+        step of the pass cut at t equals the student's pass)."""
+        student = self._student
+        if student is None or self._block is None:
+            return False
+        upstream = self.upstream(name, t)
+        count = 0
+        for key, value in student.items():
+            if key in upstream:
+                if overrides.get(key) is not value:
+                    return False
+                count += 1
+            elif key[1] < t:
+                return False
+        return count == len(overrides)
+
+    def _student_value(self, name: str, t: int, overrides: dict, cell: Cell, variant: str):
+        """Returns name[t] of the pass cut at t, from the student's pass: None where it raises."""
+        memo = (variant, name, t)
+        if memo not in self._student_values:
+            if variant not in self._student_passes:
+                self._student_passes[variant] = _StudentPass(self, cell, variant)
+            self._student_values[memo] = self._student_passes[variant].value(name, t, overrides)
+        return self._student_values[memo]
 
     def trace(self, cell: Cell, variant: str):
         """Returns the whole forward pass of a cell variant with no replaced values, or None."""
@@ -178,3 +254,102 @@ class Recomputer:
                 self.problem, inputs=inputs,
                 steps=count if self.problem.steps is not None else None)
         return self._prefixes[t]
+
+
+def _one_forward_block(cell: Cell):
+    """Returns the quantities of a cell that runs as one forward block, in order, else None."""
+    schedule = cell.schedule
+    if len(schedule) == 1 and schedule[0].direction == "forward":
+        return tuple(schedule[0].names)
+    return None
+
+
+class _StudentPass:
+    """One student's forward pass (their answers in place), extended as far as items ask.
+
+    It evaluates as `run_trace` does (the same compiled equations, in the same
+    order, on the same rows), so its values are bit for bit those of the pass
+    cut at a step.
+    """
+
+    def __init__(self, recomputer: Recomputer, cell: Cell, variant: str):
+        from rnncli.cells.network import effective_problem
+
+        self.recomputer = recomputer
+        if variant not in recomputer._functions:
+            recomputer._functions[variant] = {
+                e.name: compile_expression(e.expr, recomputer.reference.parameters)
+                for e in cell.equations}
+        functions = recomputer._functions[variant]
+        block = _one_forward_block(cell)      # run_trace's order for this cell variant
+        self.compiled = [(name, functions[name]) for name in block]
+        self.lags = sorted({n.lag for name in block
+                            for n in names(cell.equation(name).expr) if n.lag})
+        self.initial = initial_values(effective_problem(recomputer.problem).problem, cell)
+        self.inputs = [recomputer.problem.inputs[name] for name in cell.inputs]
+        self.input_names = list(cell.inputs)
+        self.variant = variant
+        self.rows: list[dict] = []
+        self.node = 0             # where the rows so far sit among the shared rows
+        self.failed = False       # a step raised: the passes cut after it raise too
+
+    def _row(self, index: int) -> dict:
+        return {name: steps[index] for name, steps in zip(self.input_names, self.inputs)}
+
+    def _lagged(self, index: int, current: dict) -> dict:
+        lagged = {0: current}
+        for k in self.lags:
+            j = index - k
+            lagged[k] = self.rows[j] if 0 <= j else self.initial
+        return lagged
+
+    def _step(self, index: int, replaced) -> dict:
+        """Returns the row of step `index`: replaced(quantity) if not None, else computed;
+        raises FloatingPointError as the pass would."""
+        current = self._row(index)
+        lagged = self._lagged(index, current)
+        for quantity, function in self.compiled:
+            value = replaced(quantity)
+            current[quantity] = value if value is not None else function(current, lagged)
+        return current
+
+    def _extend(self, student: dict) -> None:
+        """Adds the next step's row: shared with earlier students who gave the same answers."""
+        recomputer = self.recomputer
+        step = recomputer.first + len(self.rows)
+        answers = recomputer._student_steps.get(step, ())
+        key = (self.variant, self.node,
+               tuple((name, np.asarray(value, dtype=float).tobytes()) for name, value in answers))
+        found = recomputer._rows.get(key)
+        if found is None:
+            try:
+                row = self._step(len(self.rows), lambda q: student.get((q, step)))
+            except FloatingPointError:
+                row = None
+            if recomputer._rows_bytes >= MAX_CACHED_BYTES:
+                recomputer._rows.clear()       # a bound on memory, as for the values' cache
+                recomputer._rows_bytes = 0
+            found = (next(recomputer._nodes), row)
+            recomputer._rows[key] = found
+            recomputer._rows_bytes += sum(len(b) for _, b in key[2]) + (0 if row is None else sum(
+                getattr(v, "nbytes", 8) for v in row.values()))
+        self.node, row = found
+        if row is None:
+            self.failed = True
+        else:
+            self.rows.append(row)
+
+    def value(self, name: str, t: int, overrides: dict):
+        """Returns name[t] with `overrides` at step t and the student's answers before it."""
+        index = t - self.recomputer.first
+        student = self.recomputer._student
+        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+            while not self.failed and len(self.rows) < index:
+                self._extend(student)
+            if self.failed and len(self.rows) < index:
+                return None
+            try:
+                row = self._step(index, lambda q: overrides.get((q, t)))
+            except FloatingPointError:
+                return None
+        return row[name]

@@ -22,24 +22,60 @@ class ClassSummary:
 
 def class_summary(report) -> ClassSummary:
     """Returns the summary of a batch: mean, median, average per question, most common slip."""
-    results = report.results
-    scores = [r.score for r in results]
-    per_question = []
-    for qid, max_points in report.questions:
-        earned = [r.question_points().get(qid, 0.0) for r in results]
-        per_question.append((qid, _round(statistics.fmean(earned)), max_points))
-    statuses = Counter(i.status for r in results for i in r.items if i.question is not None)
-    diagnoses = Counter(i.diagnosis.label for r in results for i in r.items if i.diagnosis)
-    diagnoses.update(r.sheet_diagnosis.label for r in results if r.sheet_diagnosis)
-    # Ties are broken by name, so that the same class always gives the same summary.
-    common = min(diagnoses.items(), key=lambda kv: (-kv[1], kv[0])) if diagnoses else None
-    return ClassSummary(
-        files=len(results), unreadable=sum(1 for r in results if r.error),
-        mean=_round(statistics.fmean(scores)), median=_round(statistics.median(scores)),
-        max_score=max((r.max_score for r in results), default=0.0),
-        questions=tuple(per_question),
-        statuses=tuple((s, statuses[s]) for s in STATUSES if statuses[s]),
-        common_diagnosis=common)
+    tally = SummaryTally()
+    for result in report.results:
+        tally.add(result)
+    return tally.summary(report.questions)
+
+
+class SummaryTally:
+    """What a class summary needs of each StudentGrade, kept as the results stream past:
+    scores and points per question, and counts, never the items themselves."""
+
+    def __init__(self):
+        self.scores: list[float] = []
+        self.points: list[dict] = []          # {question id: points} of each result
+        self.unreadable = 0
+        self.max_score = 0.0
+        self.statuses: Counter = Counter()
+        self.diagnoses: Counter = Counter()
+        self.seen: dict[str, float] = {}      # (question id, max points), first seen first
+
+    def add(self, result) -> None:
+        self.scores.append(result.score)
+        self.points.append(result.question_points())
+        self.unreadable += 1 if result.error else 0
+        first = len(self.scores) == 1
+        self.max_score = result.max_score if first else max(self.max_score, result.max_score)
+        for qid, points in result.questions:
+            self.seen.setdefault(qid, points)
+        self.statuses.update(i.status for i in result.items if i.question is not None)
+        self.diagnoses.update(i.diagnosis.label for i in result.items if i.diagnosis)
+        if result.sheet_diagnosis:
+            self.diagnoses[result.sheet_diagnosis.label] += 1
+
+    @property
+    def questions(self) -> tuple:
+        """Returns (question id, max points) over every result, in first-seen order."""
+        return tuple(self.seen.items())
+
+    def summary(self, questions=None) -> ClassSummary:
+        """Returns the ClassSummary of the results added (over `questions`, else all seen)."""
+        questions = self.questions if questions is None else questions
+        per_question = []
+        for qid, max_points in questions:
+            earned = [points.get(qid, 0.0) for points in self.points]
+            per_question.append((qid, _round(statistics.fmean(earned)), max_points))
+        statuses, diagnoses = self.statuses, self.diagnoses
+        # Ties are broken by name, so that the same class always gives the same summary.
+        common = min(diagnoses.items(), key=lambda kv: (-kv[1], kv[0])) if diagnoses else None
+        return ClassSummary(
+            files=len(self.scores), unreadable=self.unreadable,
+            mean=_round(statistics.fmean(self.scores)),
+            median=_round(statistics.median(self.scores)),
+            max_score=self.max_score, questions=tuple(per_question),
+            statuses=tuple((s, statuses[s]) for s in STATUSES if statuses[s]),
+            common_diagnosis=common)
 
 
 def _round(value: float) -> float:

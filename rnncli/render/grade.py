@@ -40,8 +40,8 @@ def _points(value):
     return int(value) if value == int(value) else value
 
 
-def grade_document(result) -> dict:
-    """Returns the `rnncli/grade@1` document of one answers file."""
+def grade_document(result, convert=plain) -> dict:
+    """Returns the `rnncli/grade@1` document of one answers file (values through `convert`)."""
     earned = result.question_points()
     return {
         "schema": "rnncli/grade@1",
@@ -51,7 +51,7 @@ def grade_document(result) -> dict:
         "score": _points(result.score), "max_score": _points(result.max_score),
         "questions": [{"id": qid, "points": _points(earned.get(qid, 0.0)), "max_points": _points(mx)}
                       for qid, mx in result.questions],
-        "items": [_item_document(item) for item in result.items],
+        "items": [_item_document(item, convert) for item in result.items],
         "not_graded": list(result.not_graded),
         "sheet_diagnosis": _diagnosis_document(result.sheet_diagnosis),
     } | ({"variant": result.variant} if result.variant is not None else {})
@@ -63,15 +63,15 @@ def _diagnosis_document(diagnosis):
     return {"code": diagnosis.code, "label": diagnosis.label, "message": diagnosis.message}
 
 
-def _item_document(item) -> dict:
+def _item_document(item, convert=plain) -> dict:
     # A question with `set:` names its references `b: c[2]` and says what it changed.
     changed = {"set": dict(item.changes)} if item.changes else {}
     return {
         "question": item.question, "ref": item.label,
-        "expected": plain(item.expected), "given": plain(item.given),
+        "expected": convert(item.expected), "given": convert(item.given),
         "status": item.status, "points": _points(item.points), "max_points": _points(item.max_points),
         "feedback": item.feedback, "tolerance": item.tolerance,
-        "difference": plain(item.difference),
+        "difference": convert(item.difference),
         "diagnosis": _diagnosis_document(item.diagnosis),
         "follow_through_from": list(item.follow_through_from),
         "line": item.line,
@@ -80,11 +80,20 @@ def _item_document(item) -> dict:
 
 def grades_document(report) -> dict:
     """Returns the `rnncli/grades@1` document of a batch, with its class summary."""
-    summary = class_summary(report)
+    document = grades_frame(report.problem, report.questions, class_summary(report))
+    document["results"] = [grade_document(r) for r in report.results]
+    return document | ({"variants": report.variants, "suspected": [
+        {"student_id": s.student_id, "file": s.file, "variant": s.variant,
+         "matches_variant": s.matches_variant, "matched": s.matched, "answered": s.answered}
+        for s in report.suspected]} if report.variants else {})
+
+
+def grades_frame(problem, questions, summary) -> dict:
+    """Returns the `rnncli/grades@1` document up to its results (which come last)."""
     return {
         "schema": "rnncli/grades@1",
-        "problem": report.problem,
-        "questions": [{"id": qid, "max_points": _points(mx)} for qid, mx in report.questions],
+        "problem": problem,
+        "questions": [{"id": qid, "max_points": _points(mx)} for qid, mx in questions],
         "summary": {
             "files": summary.files, "unreadable": summary.unreadable,
             "mean": summary.mean, "median": summary.median, "max_score": _points(summary.max_score),
@@ -94,11 +103,7 @@ def grades_document(report) -> dict:
             "common_diagnosis": None if summary.common_diagnosis is None else {
                 "label": summary.common_diagnosis[0], "items": summary.common_diagnosis[1]},
         },
-        "results": [grade_document(r) for r in report.results],
-    } | ({"variants": report.variants, "suspected": [
-        {"student_id": s.student_id, "file": s.file, "variant": s.variant,
-         "matches_variant": s.matches_variant, "matched": s.matched, "answered": s.answered}
-        for s in report.suspected]} if report.variants else {})
+    }
 
 
 # ---- shared text ------------------------------------------------------------------------------
@@ -148,9 +153,9 @@ def not_graded_line(result) -> str | None:
     return one_line("Not asked, so not graded: " + ", ".join(result.not_graded))
 
 
-def summary_lines(report) -> list:
-    """Returns the class summary as lines of text."""
-    s = class_summary(report)
+def summary_lines(report, summary=None) -> list:
+    """Returns the class summary as lines of text (`summary`: the report's, when already made)."""
+    s = summary or class_summary(report)
     unreadable = f" ({s.unreadable} could not be read, scored 0)" if s.unreadable else ""
     lines = [f"{s.files} answers files{unreadable}; mean {points_text(round(s.mean, 2))}, median "
              f"{points_text(round(s.median, 2))} of {points_text(s.max_score)} points"]
@@ -183,25 +188,34 @@ def render_markdown(report, precision: int = 4) -> str:
     """Returns the report as Markdown: a section and a table per answers file."""
     out = []
     for result in report.results:
-        out.append(f"## {_md(heading(result))}\n")
-        if not result.error:
-            out.append("| " + " | ".join(HEADER) + " |")
-            out.append("|" + "---|" * len(HEADER))
-            for row in rows(result, precision):
-                out.append("| " + " | ".join(_md(cell) for cell in row) + " |")
-            out.append("")
-        sheet = sheet_line(result)
-        if sheet:
-            out.append(_md(sheet) + "\n")
-        out.append(f"**{_md(score_line(result))}**\n")
-        extra = not_graded_line(result)
-        if extra:
-            out.append(_md(extra) + "\n")
+        out.extend(markdown_section(result, precision))
     if len(report.results) > 1:
-        out.append("## Class summary\n")
-        out.extend(f"- {_md(line)}" for line in summary_lines(report))
-        out.append("")
+        out.extend(markdown_summary(summary_lines(report)))
     return "\n".join(out)
+
+
+def markdown_section(result, precision: int = 4) -> list:
+    """Returns the lines of one answers file's section of the Markdown report."""
+    out = [f"## {_md(heading(result))}\n"]
+    if not result.error:
+        out.append("| " + " | ".join(HEADER) + " |")
+        out.append("|" + "---|" * len(HEADER))
+        for row in rows(result, precision):
+            out.append("| " + " | ".join(_md(cell) for cell in row) + " |")
+        out.append("")
+    sheet = sheet_line(result)
+    if sheet:
+        out.append(_md(sheet) + "\n")
+    out.append(f"**{_md(score_line(result))}**\n")
+    extra = not_graded_line(result)
+    if extra:
+        out.append(_md(extra) + "\n")
+    return out
+
+
+def markdown_summary(lines: list) -> list:
+    """Returns the lines of the Markdown report's class summary."""
+    return ["## Class summary\n", *(f"- {_md(line)}" for line in lines), ""]
 
 
 # ---- terminal text ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import os
 import stat
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 
 from rnncli.errors import InputFileError, one_line
 from rnncli.render.grade import points_text, sheet_line, value_shown
@@ -44,21 +45,46 @@ def question_columns(questions) -> list:
     return columns
 
 
+@dataclass(frozen=True)
+class GradebookLine:
+    """What one answers file's gradebook row needs of its StudentGrade (no items)."""
+    student_id: str
+    student: str | None
+    variant: int | None
+    earned: dict                 # {question id: points}
+    score: float
+    max_score: float
+    status: str
+    error: str | None
+
+    @classmethod
+    def of(cls, result) -> "GradebookLine":
+        """Returns the gradebook line of a StudentGrade."""
+        return cls(result.student_id, result.student, result.variant, result.question_points(),
+                   result.score, result.max_score, result.status, result.error)
+
+
 def csv_text(report) -> str:
     """Returns the gradebook: one row per answers file, points per question, total, max, status."""
+    return gradebook_csv((GradebookLine.of(r) for r in report.results), report.questions,
+                         bool(report.variants))
+
+
+def gradebook_csv(lines, questions, by_variant: bool = False) -> str:
+    """Returns the gradebook of GradebookLines over `questions` ((id, max points))."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     # The variant column exists only when grading by variant, so other gradebooks keep their columns.
-    by_variant = ["variant"] if report.variants else []
-    writer.writerow(["student_id", "student", *by_variant, *question_columns(report.questions),
+    variant = ["variant"] if by_variant else []
+    writer.writerow(["student_id", "student", *variant, *question_columns(questions),
                      "total", "max", "status", "error"])
-    for result in report.results:
-        earned = result.question_points()
-        row = [_cell(result.student_id), _cell(result.student)]
-        row += ["" if result.variant is None else str(result.variant)] if by_variant else []
-        row += [points_text(earned.get(qid, 0.0)) for qid, _ in report.questions]
-        row += [points_text(result.score), points_text(result.max_score), result.status,
-                _cell(result.error)]
+    for line in lines:
+        earned = line.earned
+        row = [_cell(line.student_id), _cell(line.student)]
+        row += ["" if line.variant is None else str(line.variant)] if by_variant else []
+        row += [points_text(earned.get(qid, 0.0)) for qid, _ in questions]
+        row += [points_text(line.score), points_text(line.max_score), line.status,
+                _cell(line.error)]
         writer.writerow(row)
     return buffer.getvalue()
 

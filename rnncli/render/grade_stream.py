@@ -1,0 +1,153 @@
+"""StudentGrades, one at a time as they are graded -> a batch's JSON or Markdown report and gradebook.
+
+A batch's report used to be written from every StudentGrade held to the
+end: for a class answering 64-entry vectors at 50 steps that is hundreds of
+megabytes of arrays, and the JSON document built as Python lists on top.
+Here each result is written as soon as it is graded into a spool (memory
+for small batches, a temporary file beyond `SPOOL_BYTES`), and only what the
+class summary and the gradebook need is kept (`SummaryTally`,
+`GradebookLine`: scores and points, no values). The report comes out at the
+end, the summary first as before: the very bytes `grades_document` and
+`render_markdown` give for the same results (tests compare them).
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+
+from rnncli.grading.summary import SummaryTally
+from rnncli.render.gradebook import GradebookLine, gradebook_csv
+from rnncli.render.json_document import dumps, plain
+
+SPOOL_BYTES = 8 * 1024 * 1024
+STREAMED_FORMATS = ("json", "markdown")
+
+
+class BatchReport:
+    """The report of a batch written as its results come: `add` each, then `write`."""
+
+    def __init__(self, problem: str | None, output_format: str, precision: int = 4):
+        if output_format not in STREAMED_FORMATS:
+            raise ValueError(output_format)
+        self.problem = problem
+        self.format = output_format
+        self.precision = precision
+        self.tally = SummaryTally()
+        self.lines: list[GradebookLine] = []
+        self.errors: list[str] = []
+        self.lost_points = False
+        self.spool = tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8",
+                                                   newline="")
+        self.ends_in_newline = False
+
+    def add(self, result) -> None:
+        """Writes one StudentGrade into the report and keeps what the summary needs of it."""
+        first = not self.lines
+        self.tally.add(result)
+        self.lines.append(GradebookLine.of(result))
+        if result.error:
+            self.errors.append(result.error)
+        self.lost_points = self.lost_points or result.score < result.max_score
+        if self.format == "json":
+            text = result_json(result)
+            self.spool.write(text if first else ", " + text)
+        else:
+            from rnncli.render.grade import markdown_section
+
+            text = "\n".join(markdown_section(result, self.precision))
+            self.spool.write(text if first else "\n" + text)
+            self.ends_in_newline = text.endswith("\n")
+
+    @property
+    def exit_code(self) -> int:
+        """Returns 2 if an answers file could not be read, 1 if points were lost, else 0."""
+        return 2 if self.errors else 1 if self.lost_points else 0
+
+    def csv_text(self) -> str:
+        """Returns the gradebook of every result added (`gradebook.csv_text` of the report)."""
+        return gradebook_csv(self.lines, self.tally.questions)
+
+    def write(self, echo) -> None:
+        """Writes the report through `echo(text)`, a piece at a time, and closes the spool."""
+        from rnncli.render.grade import grades_frame, markdown_summary, summary_lines
+
+        summary = self.tally.summary()
+        if self.format == "json":
+            frame = dumps(grades_frame(self.problem, self.tally.questions, summary)
+                          | {"results": []})
+            echo(frame[:-len("]}")])
+            self._copy(echo)
+            echo("]}\n")
+            return
+        self._copy(echo)
+        if len(self.lines) > 1:
+            from rnncli.grading.grade import GradeReport
+
+            lines = summary_lines(GradeReport(self.problem, ()), summary)
+            text = "\n".join(markdown_summary(lines))
+            echo("\n" + text)
+            self.ends_in_newline = text.endswith("\n")
+        if not self.ends_in_newline:
+            echo("\n")
+
+    def _copy(self, echo) -> None:
+        self.spool.seek(0)
+        while True:
+            chunk = self.spool.read(1 << 20)
+            if not chunk:
+                break
+            echo(chunk)
+        self.spool.close()
+
+
+# A value's stand-in while the rest of a result goes through `dumps`: a control
+# character (written \u0000, which no other string of the document can become
+# without containing this process's random token) around the value's number.
+_TOKEN = secrets.token_hex(8)
+_STAND_IN = re.compile(r'"\\u0000' + _TOKEN + r':([0-9]+)\\u0000"')
+
+
+def result_json(result) -> str:
+    """Returns `dumps(grade_document(result))`, its float vectors encoded by orjson.
+
+    The same bytes (orjson's digits are repr's; its layout is turned into
+    json's as in json_stream.py); only faster: a result of 50 answers of 64
+    entries holds 9,600 numbers. Without orjson, or if anything is unusual
+    (a NaN written as null, a stand-in found other than once), `dumps` itself.
+    """
+    from rnncli.render.grade import grade_document
+
+    try:
+        import numpy as np
+        import orjson
+    except ImportError:             # pragma: no cover - orjson is a dependency
+        return dumps(grade_document(result))
+    from rnncli.render.json_stream import _repr_numbers
+
+    vectors: list = []
+
+    def stand_in(value):
+        if (type(value) is np.ndarray and value.ndim > 0 and value.dtype == np.float64
+                and value.flags.c_contiguous):
+            vectors.append(value)
+            return f"\x00{_TOKEN}:{len(vectors) - 1}\x00"
+        return plain(value)
+
+    text = dumps(grade_document(result, stand_in))
+    if not vectors:
+        return text
+    encoded = [orjson.dumps(v, option=orjson.OPT_SERIALIZE_NUMPY) for v in vectors]
+    if any(b"null" in data for data in encoded):
+        return dumps(grade_document(result))
+    pieces = [_repr_numbers(data).replace(b",", b", ").decode("ascii") for data in encoded]
+    found: list = []
+
+    def value_text(match) -> str:
+        found.append(int(match.group(1)))
+        return pieces[int(match.group(1))]
+
+    text = _STAND_IN.sub(value_text, text)
+    if sorted(found) != list(range(len(vectors))):
+        return dumps(grade_document(result))
+    return text
