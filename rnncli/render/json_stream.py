@@ -93,11 +93,11 @@ def steps_encoder():
         if _places(data, b"null") or not _names_only(steps) or (not records_only and (
                 b"\\" in data or data.count(b'"') != 2 * data.count(b'":'))):
             return plain_steps(steps)
-        data = _repr_numbers(data[1:-1]).replace(b",", b", ")
+        data = _repr_numbers(data).replace(b",", b", ")
         # In records every string is a name and no number has a colon, so each colon ends
         # a key: a one-byte pattern, replaced several times faster than the two-byte `":`.
         data = data.replace(b":", b": ") if records_only else data.replace(b'":', b'": ')
-        return data.decode("ascii")
+        return str(memoryview(data)[1:-1], "ascii")     # the list's brackets off, uncopied
 
     return encode
 
@@ -117,7 +117,7 @@ def _repr_numbers(data: bytes) -> bytes:
         at = data.find(b"0.0000", at + 1)
     if not places:
         return data
-    pieces, done = [], 0
+    pieces, done, view = [], 0, memoryview(data)     # (slices of a view are not copies)
     for at in sorted(places):
         if at < done:
             continue             # a second pattern inside a number already rewritten
@@ -131,9 +131,9 @@ def _repr_numbers(data: bytes) -> bytes:
             ends = [e for e in (data.find(b",", at), data.find(b"]", at), data.find(b"}", at))
                     if e != -1] or [len(data)]
         end = min(ends)
-        pieces += [data[done:start], repr(float(data[start:end])).encode("ascii")]
+        pieces += [view[done:start], repr(float(data[start:end])).encode("ascii")]
         done = end
-    pieces.append(data[done:])
+    pieces.append(view[done:])
     return b"".join(pieces)
 
 

@@ -1,7 +1,10 @@
 """Cell + numbers -> `Trace`: every quantity at every step, in float64.
 
 Each equation is compiled once into a tree of closures (no Python source is
-generated or executed); a step then costs the numpy operations and little else.
+generated or executed) whose names and parameters are read in place, not
+called; a step then costs the numpy operations and little else (a Python call
+per operation, where a first version made four: 45 calls a step of an LSTM
+instead of 167).
 Floating-point trouble (an overflow in `exp`, `log` of a negative number) is an
 error naming the equation and the step, never a silent inf or NaN.
 """
