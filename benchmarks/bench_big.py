@@ -3,6 +3,7 @@
     python benchmarks/bench_big.py            # every case at full size, 3 paired rounds
     python benchmarks/bench_big.py --quick    # a smoke run: smaller cases, 1 round
     python benchmarks/bench_big.py --only trace-h64 --rounds 5
+    python benchmarks/bench_big.py --only trace-h64 --before OLD_CHECKOUT   # both, in the same rounds
 
 Not a test (machines are noisy). Every problem is generated here, with the
 same seeded weights as bench_trace.write_big_problem; none is stored.
@@ -69,6 +70,27 @@ def paired(a: list[str], b: list[str], rounds: int) -> tuple[float, float]:
     return statistics.median(times_a), statistics.median(times_b)
 
 
+def alternated(commands: list[list[str]], rounds: int) -> list[float]:
+    """Returns the median wall times of commands run in turn, the order reversed every round."""
+    times = [[] for _ in commands]
+    for i in range(rounds):
+        order = list(range(len(commands)))
+        for k in (order if i % 2 == 0 else order[::-1]):
+            times[k].append(run(commands[k]))
+    return [statistics.median(t) for t in times]
+
+
+def _source_command(tree: Path) -> list[str]:
+    """Returns how to start the rnncli of a source tree (its package first on sys.path)."""
+    # PYTHONPATH alone loses to the current folder's rnncli/ under `python -m`.
+    start = (f"import sys; sys.path.insert(0, {str(tree.resolve())!r}); "
+             "sys.argv[0] = 'rnncli'; from rnncli.cli import main; main()")
+    return [sys.executable, "-c", start]
+
+
+BEFORE: Path | None = None      # --before: another source tree timed beside this rnncli
+
+
 def peak_memory_mib(command: list[str]) -> float:
     """Returns the maximum resident set size of one run of a command, in MiB."""
     if TIME_V.exists():
@@ -99,11 +121,18 @@ def trace_case(tmp: Path, name: str, hidden: int, steps: int, rounds: int) -> di
     ours = rnncli_command() + ["trace", str(problem), "--format", "json"]
     bare = BARE + [str(hidden), "32", str(steps)]
     _check_same_numbers(ours, bare)
-    mine, anchor = paired(ours, bare, rounds)
+    if BEFORE:
+        # Three commands in turn: this rnncli, the other tree's, the anchor.
+        theirs = _source_command(BEFORE) + ["trace", str(problem), "--format", "json"]
+        mine, before, anchor = alternated([ours, theirs, bare], rounds)
+    else:
+        mine, anchor = paired(ours, bare, rounds)
     row = {"case": name, "rnncli_s": mine, "anchor_s": anchor, "ratio": mine / anchor,
            "peak_mib": peak_memory_mib(ours), "file_mib": problem.stat().st_size / 2**20,
            "command": f"rnncli trace {name}.yaml --format json", "rounds": rounds,
            "npz": list(moved)}
+    if BEFORE:
+        row.update(before_s=before, before_ratio=before / anchor, over_before=mine / before)
     if moved:
         row["load_s"] = _load_alone(problem)
     return row
@@ -250,15 +279,18 @@ def main() -> None:
     parser.add_argument("--source", type=Path,
                         help="time the rnncli of this source tree (python -m rnncli with it on "
                              "PYTHONPATH), e.g. an older checkout, against the same anchor")
+    parser.add_argument("--before", type=Path,
+                        help="also time the rnncli of this source tree (an older checkout) in "
+                             "the same rounds of the trace cases: rnncli, it, the anchor in turn")
     args = parser.parse_args()
     if args.source:
         global rnncli_command
-        # That tree's package first on sys.path (PYTHONPATH alone loses to the current
-        # folder's rnncli/ under `python -m`).
-        start = (f"import sys; sys.path.insert(0, {str(args.source.resolve())!r}); "
-                 "sys.argv[0] = 'rnncli'; from rnncli.cli import main; main()")
-        rnncli_command = lambda: [sys.executable, "-c", start]  # noqa: E731
+        rnncli_command = lambda: _source_command(args.source)  # noqa: E731
     _compile_bytecode(args.source / "rnncli" if args.source else None)
+    if args.before:
+        global BEFORE
+        BEFORE = args.before
+        _compile_bytecode(args.before / "rnncli")
     quick = args.quick
     rounds = args.rounds or (1 if quick else 3)
     long_steps = 1_000 if quick else 10_000
@@ -304,6 +336,9 @@ def _describe(row: dict) -> str:
     parts = [f"{row['case']:12}", f"rnncli {row['rnncli_s']:.2f} s"]
     if "anchor_s" in row:
         parts.append(f"anchor {row['anchor_s']:.2f} s  ratio {row['ratio']:.2f}")
+    if "before_s" in row:
+        parts.append(f"before {row['before_s']:.2f} s (ratio {row['before_ratio']:.2f}; "
+                     f"now / before {row['over_before']:.2f})")
     if "ms_per_file" in row:
         parts.append(f"{row['files']} files, {row['ms_per_file']:.1f} ms/file")
     if "peak_mib" in row:
