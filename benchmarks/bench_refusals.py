@@ -59,30 +59,31 @@ def measure(args: list[str], cwd: Path | None = None) -> dict:
 
 
 def write_largest_lstm(path: Path) -> tuple[int, int, int]:
-    """Writes a standard LSTM problem at the limits: its file just under the size limit,
-    its trace just under the trace-value limit. Returns (hidden, inputs, steps)."""
+    """Writes a standard LSTM problem at the limits: its trace at the trace-value limit and the
+    step limit, its weights inline while they fit the YAML file limit and in `params_file`
+    beyond it, its inputs in `inputs_file` (.npz). Returns (hidden, inputs, steps)."""
+    import numpy as np
+
     from rnncli.cells.shape_inference import MAX_TRACE_VALUES
     from rnncli.files.problem import MAX_STEPS
     from rnncli.files.yaml_source import MAX_BYTES
 
-    rng = random.Random(1)
-    hidden, inputs = 96, 16
-    per_step = 6 * hidden + inputs          # i, f, o, g, c, h and the input x
-    steps = min(MAX_STEPS, MAX_TRACE_VALUES // per_step)
-
-    def numbers(n: int) -> str:
-        return ", ".join(f"{rng.uniform(-0.3, 0.3):.4f}" for _ in range(n))
-
-    lines = [f"title: LSTM at the limits, H={hidden}, I={inputs}, {steps} steps", "cell: lstm",
-             "params:"]
+    rng = np.random.default_rng(1)
+    inputs, steps = 16, MAX_STEPS
+    hidden = (MAX_TRACE_VALUES // steps - inputs) // 6     # i, f, o, g, c, h and the input x
+    params = {}
     for gate in "ifog":
-        lines.append(f"  W_{gate}: [" + ", ".join(f"[{numbers(inputs)}]" for _ in range(hidden)) + "]")
-        lines.append(f"  U_{gate}: [" + ", ".join(f"[{numbers(hidden)}]" for _ in range(hidden)) + "]")
-        lines.append(f"  b_{gate}: [{numbers(hidden)}]")
-    lines.append("inputs:")
-    lines.append("  x: [" + ", ".join(f"[{numbers(inputs)}]" for _ in range(steps)) + "]")
+        params[f"W_{gate}"] = rng.uniform(-0.3, 0.3, (hidden, inputs)).round(4)
+        params[f"U_{gate}"] = rng.uniform(-0.3, 0.3, (hidden, hidden)).round(4)
+        params[f"b_{gate}"] = rng.uniform(-0.3, 0.3, hidden).round(4)
+    np.savez(path.parent / "inputs.npz", x=rng.uniform(-0.3, 0.3, (steps, inputs)).round(4))
+    lines = [f"title: LSTM at the limits, H={hidden}, I={inputs}, {steps} steps", "cell: lstm",
+             "inputs_file: inputs.npz", "params:"]
+    lines += [f"  {name}: {json.dumps(value.tolist())}" for name, value in params.items()]
     text = "\n".join(lines) + "\n"
-    assert len(text.encode()) <= MAX_BYTES, len(text)
+    if len(text.encode()) > MAX_BYTES:
+        np.savez(path.parent / "weights.npz", **params)
+        text = "\n".join(lines[:3]) + "\nparams_file: weights.npz\n"
     path.write_text(text)
     return hidden, inputs, steps
 

@@ -1,7 +1,8 @@
 """Benchmark of issue 9's speed target (not a test: machines are noisy).
 
-    python benchmarks/bench_stacked.py            # 1,000 steps, 5 paired rounds
+    python benchmarks/bench_stacked.py            # 1,000 steps, 3 paired rounds, as commands
     python benchmarks/bench_stacked.py --quick    # 100 steps, 1 round: a smoke run
+    python benchmarks/bench_stacked.py --in-process   # the library, from numbers in memory
 
 A trace of a 3-layer bidirectional LSTM (PyTorch's convention, hidden 256,
 input 32, the weights as `state_dict()` gives them: 3.75 million numbers)
@@ -9,12 +10,14 @@ over 1,000 steps, written as the `--format json` document, must run within
 1.5x of a hand-written numpy loop doing the same math and writing the same
 JSON (bench_stacked_baseline.hand_document).
 
-Both sides start from the same numbers in memory and write to the same kind
-of file. The command itself cannot read this network from a file: 3.75 million
-numbers are past the YAML reader's safety limits (16 MiB, 2 million values),
-which `rnncli trace` reports in one line. So what is timed is exactly what the
-command runs after reading: `run_trace` (cutting the packed tensors, building
-every layer and direction, the trace) and `trace_document` + `dumps` + write.
+By default both sides are whole commands on the same files: a problem with
+`params_file: weights.npz` (the `state_dict()` tensors under their own names)
+and `inputs_file: inputs.npz` beside it (3.75 million numbers are far past
+what a YAML file may hold), `rnncli trace P.yaml --format json > a.json`
+against `python bench_stacked_baseline.py P.yaml > b.json`. With
+`--in-process`, both start from the same numbers in memory and what is timed
+is what the command runs after reading: `run_trace` (cutting the packed
+tensors, building every layer and direction, the trace) and the JSON.
 Rounds are paired (each runs both, alternating which goes first); the medians
 are compared. Before timing, both documents are checked to agree.
 """
@@ -55,10 +58,32 @@ def make_network(steps: int, layers: int = 3, hidden: int = 256, inputs: int = 3
 
 
 def ours(problem, out: Path) -> None:
-    from rnncli.render.json_document import dumps, trace_document
+    from rnncli.render.json_stream import write_trace_json
     from rnncli.solve.trace import run_trace
 
-    out.write_text(dumps(trace_document(run_trace(problem))) + "\n", encoding="utf-8")
+    with out.open("w", encoding="utf-8") as handle:
+        write_trace_json(run_trace(problem), handle.write)
+        handle.write("\n")
+
+
+def write_files(folder: Path, params: dict, xs: list, layers: int, title: str) -> Path:
+    """Writes the network as a problem with its arrays in .npz files; returns the problem."""
+    np.savez(folder / "weights.npz", **params)
+    np.savez(folder / "inputs.npz", x=np.array(xs))
+    problem = folder / "stacked.yaml"
+    problem.write_text(f"title: \"{title}\"\ncell: lstm\nconvention: pytorch\nlayers: {layers}\n"
+                       "bidirectional: true\nparams_file: weights.npz\ninputs_file: inputs.npz\n")
+    return problem
+
+
+def run_to(command: list, out: Path) -> float:
+    """Returns the seconds of a command with its stdout written to `out`."""
+    import subprocess
+
+    with out.open("wb") as handle:
+        start = time.perf_counter()
+        subprocess.run(command, stdout=handle, check=True)
+        return time.perf_counter() - start
 
 
 def theirs(params, xs, layers, title, out: Path) -> None:
@@ -80,9 +105,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100 steps, one round")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--in-process", action="store_true",
+                        help="time the library from numbers in memory, not the commands")
     args = parser.parse_args()
     steps = 100 if args.quick else 1_000
-    rounds = 1 if args.quick else 5
+    rounds = 1 if args.quick else 3
     layers, title = 3, "benchmark: 3-layer bidirectional LSTM, H=256, I=32"
     params, xs = make_network(steps, layers)
     problem = Problem(file="<benchmark>", title=title, cell="lstm", convention="pytorch",
@@ -90,21 +117,29 @@ def main() -> None:
                       inputs={"x": tuple(xs)}, input_names=("x",))
     with tempfile.TemporaryDirectory() as tmp:
         a, b = Path(tmp) / "ours.json", Path(tmp) / "hand.json"
-        ours(problem, a)
-        theirs(params, xs, layers, title, b)
+        if args.in_process:
+            run_ours, run_theirs = (lambda: timed(ours, problem, a),
+                                    lambda: timed(theirs, params, xs, layers, title, b))
+        else:
+            path = write_files(Path(tmp), params, xs, layers, title)
+            command = [sys.executable, "-m", "rnncli", "trace", str(path), "--format", "json"]
+            anchor = [sys.executable, str(HERE / "bench_stacked_baseline.py"), str(path)]
+            run_ours, run_theirs = lambda: run_to(command, a), lambda: run_to(anchor, b)
+        run_ours()
+        run_theirs()
         check_same(json.loads(a.read_text()), json.loads(b.read_text()))
         size = os.path.getsize(a)
         mine, hand = [], []
         for i in range(rounds):
-            pair = [(mine, lambda: timed(ours, problem, a)),
-                    (hand, lambda: timed(theirs, params, xs, layers, title, b))]
+            pair = [(mine, run_ours), (hand, run_theirs)]
             for times, run in (pair if i % 2 == 0 else pair[::-1]):
                 times.append(run())
     m, h = statistics.median(mine), statistics.median(hand)
     count = sum(v.size for v in params.values())
     results = {"steps": steps, "parameters": count, "json_bytes": size, "rnncli_s": m,
-               "hand_loop_s": h, "ratio": m / h, "rounds": rounds}
-    print(f"3-layer bidirectional LSTM H=256 I=32 ({count} parameters), {steps} steps, JSON of "
+               "hand_loop_s": h, "ratio": m / h, "rounds": rounds,
+               "mode": "in process" if args.in_process else "commands"}
+    print(f"[{results['mode']}] 3-layer bidirectional LSTM H=256 I=32 ({count} parameters), {steps} steps, JSON of "
           f"{size / 1e6:.0f} MB: rnncli {m:.2f} s median, hand-written numpy loop {h:.2f} s; "
           f"ratio {m / h:.2f} (target <= 1.5)")
     if args.json:

@@ -7,8 +7,8 @@ gate order (i, f, g, o), runs every layer and direction (the backward one from
 the last step to the first, layer k+1 reading [h_lk, h_lk_reverse]) with the
 equations of rnncli's pytorch LSTM, and returns the same JSON document as
 `rnncli trace --format json`. As a script it reads a problem file with PyYAML
-(libyaml). Written for this benchmark only: the PyTorch LSTM, no projection,
-with biases.
+(libyaml), and its `params_file`/`inputs_file` (.npz beside it) with numpy.
+Written for this benchmark only: the PyTorch LSTM, no projection, with biases.
 """
 from __future__ import annotations
 
@@ -26,10 +26,21 @@ def sigmoid(v):
 
 
 def main(path: str) -> None:
+    from pathlib import Path
+
     with open(path, encoding="utf-8") as stream:
         data = yaml.load(stream, Loader=yaml.CSafeLoader)
-    params = {k: np.array(v, dtype=float) for k, v in data["params"].items()}
-    xs = [np.array(x, dtype=float) for x in data["inputs"]["x"]]
+    folder = Path(path).parent
+    if "params_file" in data:
+        with np.load(folder / data["params_file"], allow_pickle=False) as arrays:
+            params = {k: np.asarray(arrays[k], dtype=float) for k in arrays.files}
+    else:
+        params = {k: np.array(v, dtype=float) for k, v in data["params"].items()}
+    if "inputs_file" in data:
+        with np.load(folder / data["inputs_file"], allow_pickle=False) as arrays:
+            xs = [row for row in np.asarray(arrays["x"], dtype=float)]
+    else:
+        xs = [np.array(x, dtype=float) for x in data["inputs"]["x"]]
     document = hand_document(params, xs, data["layers"], data.get("title"))
     sys.stdout.write(json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n")
 

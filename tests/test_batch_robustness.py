@@ -31,6 +31,8 @@ from rnncli.render.grade import grade_document
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEM = ROOT / "problems" / "lstm-goodfellow-forward.yaml"
+# Questions with `set:` (shut, open) asking c[3] on three networks: answers nest under their ids.
+SET_PROBLEM = ROOT / "problems" / "lstm-forget-gate-questions.yaml"
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 sys.path.insert(0, str(HOSTILE))
 import make_corpus  # noqa: E402
@@ -172,13 +174,16 @@ def test_debug_prints_the_traceback_only_when_asked(batch, crashing_grader):
 # ---- random answers files -----------------------------------------------------------------------
 
 REFS = ["h[1]", "s[2]", "y[3]", "h", "y", "params.total", "h[0]", "h[99]", "q[1]", "zz[1]",
-        "h[" + "9" * 30 + "]", "h[-1]", "h[1", "]", "h(1)", "params.W", "grad.h"]
+        "h[" + "9" * 30 + "]", "h[-1]", "h[1", "]", "h(1)", "params.W", "grad.h",
+        "c[3]", "c", "given", "shut", "open", "shut: c[2]"]
 scalars = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10 ** 40, 10 ** 40),
                     st.text(max_size=20), st.booleans(), st.none())
 values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                         st.dictionaries(st.text(max_size=5), inner,
                                                                         max_size=3)), max_leaves=12)
 keys = st.one_of(st.sampled_from(REFS), st.text(max_size=30))
+# A question's answers nested under its id (`shut: {c[2]: 0.7}`), and under any other key.
+nested = st.dictionaries(keys, values, max_size=4)
 
 
 def _yaml_text(document) -> str:
@@ -188,7 +193,8 @@ def _yaml_text(document) -> str:
 
 
 answers_documents = st.one_of(
-    st.fixed_dictionaries({"answers": st.dictionaries(keys, values, max_size=10)},
+    st.fixed_dictionaries({"answers": st.dictionaries(keys, st.one_of(values, nested),
+                                                      max_size=10)},
                           optional={"student": scalars, "student_id": scalars,
                                     "problem": st.text(max_size=20)}).map(_yaml_text),
     st.dictionaries(st.text(max_size=10), values, max_size=4).map(_yaml_text),
@@ -208,7 +214,7 @@ def scratch(tmp_path_factory):
 def test_random_answers_files_never_raise_out_of_grade_files(scratch, data):
     path = scratch / "answers.yaml"
     path.write_bytes(data)
-    for problem in (str(PROBLEM), None):
+    for problem in (str(PROBLEM), str(SET_PROBLEM), None):
         report = grade_files([str(path)], problem)
         (result,) = report.results
         assert result.error is None or ("a bug in rnncli" not in result.error

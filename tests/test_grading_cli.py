@@ -325,6 +325,9 @@ CASES = {
     "lstm-goodfellow-ada.md": ["problems/answers/lstm-goodfellow-ada.yaml", "--format", "markdown"],
     "lstm-goodfellow-ada.json": ["problems/answers/lstm-goodfellow-ada.yaml", "--format", "json"],
     "rnn-params-bo.txt": ["problems/answers/rnn-params-bo.yaml"],
+    # questions with `set:`: references shown as `shut: c[2]`
+    "lstm-forget-gate-di.txt": ["problems/answers/lstm-forget-gate-di.yaml"],
+    "lstm-forget-gate-di.json": ["problems/answers/lstm-forget-gate-di.yaml", "--format", "json"],
 }
 CLASS_CASES = {
     "class.txt": [],

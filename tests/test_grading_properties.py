@@ -58,6 +58,30 @@ def test_any_answers_grade_within_bounds_and_the_same_twice(answers):
     assert MARKING.grade(parsed) == first
 
 
+SET_PROBLEM = ROOT / "problems" / "lstm-forget-gate-questions.yaml"
+SET_MARKING = Marking(load_problem(str(SET_PROBLEM)))
+SET_REFS = [f"{n}[{t}]" for n in "chfi" for t in (0, 1, 2, 3)] + ["c", "h", "given", "shut", "open"]
+nested = st.dictionaries(st.sampled_from(SET_REFS), values, min_size=1, max_size=4)
+
+
+def yaml_entry(ref: str, value) -> str:
+    if isinstance(value, dict):
+        return f"  {ref}:\n" + "".join(f"    {k}: {yaml_value(v)}\n" for k, v in value.items())
+    return f"  {ref}: {yaml_value(value)}\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(SET_REFS), st.one_of(values, nested), max_size=12))
+def test_any_answers_with_nested_mappings_grade_within_bounds_and_the_same_twice(answers):
+    text = "answers:\n" + "".join(yaml_entry(ref, v) for ref, v in answers.items())
+    parsed = parse_answers(text, "a.yaml")
+    first = SET_MARKING.grade(parsed)
+    assert 0 <= first.score <= first.max_score == 7
+    for item in first.items:
+        assert item.status in STATUSES and 0 <= item.points <= item.max_points
+    assert SET_MARKING.grade(parsed) == first
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=300))
 def test_any_bytes_are_graded_or_reported_never_a_crash(tmp_path_factory, data):

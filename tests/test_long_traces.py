@@ -111,3 +111,26 @@ def test_a_long_network_is_cut_in_each_direction(tmp_path):
     assert result.exit_code == 0, result.output
     # The forward direction, the backward one, and `output`, which joins them.
     assert result.stdout.count("are worked the same way: 20 steps not shown") == 3
+
+
+@settings(max_examples=100, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=20),
+                  elements=st.floats(-1e3, 1e3)), st.integers(1, 6))
+def test_a_matrix_is_cut_like_a_vector_and_its_brackets_balance(value, precision):
+    text = value_text(value, precision)
+    assert text.count("[") == text.count("]")
+    rows, columns = value.shape
+    body = text.rsplit(" (", 1)[0] if text.endswith(")") else text
+    shown_rows, depth, start = [], 0, 0
+    inner = body[1:-1]
+    for index, char in enumerate(inner + ","):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            shown_rows.append(inner[start:index].strip())
+            start = index + 1
+    assert len(shown_rows) == (6 if rows > 8 else rows)       # 3, "…", 2
+    cut = rows > 8 or columns > 8
+    assert text.endswith(f" ({rows}×{columns})") == cut
+    first = shown_rows[0].lstrip("[").rstrip("]").split(", ")
+    assert first == [format_number(v, precision).replace("-", "−") for v in value[0]] if columns <= 8 \
+        else first[3] == "…" and len(first) == 6

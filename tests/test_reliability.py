@@ -234,6 +234,7 @@ def test_a_new_export_gets_the_umask_default(tmp_path):
     ("~/.ssh/id_rsa", "not an absolute one"),
     ("../problem.yaml", "leaves the answers file's directory"),
     ("sub/../../problem.yaml", "leaves the answers file's directory"),
+    ('"problem\\0.yaml"', "not a file name (it holds a NUL character)"),   # found by hypothesis
 ])
 def test_self_check_refuses_paths_outside_the_answers_directory(tmp_path, problem, message):
     (tmp_path / "problem.yaml").write_text(PROBLEM.read_text())

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "solve"
 SHEET_PROBLEMS = ["rnn-unroll-five-steps", "lstm-goodfellow-forward", "two-layer-feedback-graph",
-                  "lstm-gomez-backprop"]
+                  "lstm-gomez-backprop", "lstm-forget-gate-questions"]
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 SVG = "{http://www.w3.org/2000/svg}"

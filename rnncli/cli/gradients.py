@@ -140,10 +140,9 @@ def jacobian(problem, of, to, sets, forcings, plot_file, chart, output_format, p
         if show_chart(jacobian_chart(result), plot_file, chart):
             return
     if output_format == "json":
-        from rnncli.render.jacobian import jacobian_document
-        from rnncli.render.json_document import dumps
+        from rnncli.render.jacobian import jacobian_json
 
-        emit(dumps(jacobian_document(result)))
+        emit(jacobian_json(result))
     elif output_format == "markdown":
         from rnncli.render.jacobian import render_markdown
 

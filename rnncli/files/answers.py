@@ -27,6 +27,18 @@ class Answer:
     text: str            # the reference as the student wrote it, e.g. `h[1]`
     value: Any           # the YAML value as written (checked when graded)
     line: int | None
+    question: str | None = None     # given under a question's id (a question with `set:`)
+    inner: tuple | None = None      # a mapping as the value: its entries, as nested Answers
+
+    @property
+    def label(self) -> str:
+        """Returns the answer's key as reports name it: `c[2]`, or `b: c[2]` when nested."""
+        return self.text if self.question is None else f"{self.question}: {self.text}"
+
+    @property
+    def size(self) -> int:
+        """Returns how many answers this entry gives (a mapping: each of its entries)."""
+        return 1 + len(self.inner or ())
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,10 @@ class Answers:
                                "or grade with `rnncli grade --problem FILE.yaml`", file=self.file,
                                line=1)
         line = self.problem_line or 1
+        if "\x00" in self.problem:
+            # No file system takes a NUL byte in a name (Python refuses it with a ValueError).
+            raise ProblemError("`problem:` is not a file name (it holds a NUL character)",
+                               file=self.file, line=line)
         if os.path.isabs(self.problem) or self.problem.startswith("~"):
             raise ProblemError("`problem:` must be a path relative to the answers file, not an "
                                "absolute one; to grade against another file use `rnncli grade "
@@ -100,11 +116,23 @@ def answers_from_document(doc: Document) -> Answers:
     problem = data.get("problem")
     if problem is not None and not isinstance(problem, str):
         problem = None        # only read in self-check mode, where it is checked again
-    entries = tuple(Answer(str(ref), value, doc.line("answers", ref)) for ref, value in answers.items())
+    entries = tuple(_entries(doc, answers))
     return Answers(file=doc.file, student=_text(doc, "student", data.get("student")),
                    student_id=_text(doc, "student_id", data.get("student_id"))
                    or default_student_id(doc.file),
                    problem=problem, entries=entries, problem_line=doc.line("problem"))
+
+
+def _entries(doc: Document, answers: dict):
+    """Yields the Answers in file order. A mapping as a value keeps its entries (`inner`): under
+    the id of a question with `set:` (`b: {c[2]: 0.08}`) they answer the network that
+    question changes; under anything else the mapping is an answer, and not a number."""
+    for ref, value in answers.items():
+        inner = None
+        if isinstance(value, dict):
+            inner = tuple(Answer(str(key), given, doc.line("answers", ref, key), str(ref))
+                          for key, given in value.items())
+        yield Answer(str(ref), value, doc.line("answers", ref), inner=inner)
 
 
 def default_student_id(file: str) -> str:

@@ -64,12 +64,14 @@ def parse_teacher_forcing_option(text: str) -> Change:
 def question_changes(problem: Problem, question) -> tuple:
     """Returns the Changes of a question's `set:` (parsed, with the question's line on error)."""
     changes = []
+    index = next((i for i, q in enumerate(problem.questions) if q.id == question.id), None)
     for name, expr in question.set.items():
         try:
             parse_expression(expr, equation=name)
         except EquationError as exc:
             exc.message = f"question `{question.id}`, `set.{name}`: {exc.message}"
-            raise exc.located(problem.file, question.line) from None
+            line = problem.line("questions", index, "set", name) if index is not None else None
+            raise exc.located(problem.file, line or question.line) from None
         changes.append(Change("set", name, expr, f"question {question.id}"))
     return tuple(changes)
 

@@ -41,8 +41,8 @@ def suspected_copies(results, variant_set) -> tuple:
                     and i.status not in ("missing", "invalid") and i.given is not None]
         matches: Counter = Counter()
         for item in answered:
-            if item.status != "correct" and item.ref in tables:
-                for number in tables[item.ref].matching(item.given):
+            if item.status != "correct" and item.label in tables:
+                for number in tables[item.label].matching(item.given):
                     if number != result.variant:
                         matches[number] += 1
         if not matches:
@@ -83,7 +83,7 @@ def _expected_by_ref(variant_set) -> dict:
     for variant in variant_set.variants:
         for item in variant.items:
             if not item.is_count:
-                entry = columns.setdefault(str(item.ref), ([], [], item.tolerance))
+                entry = columns.setdefault(item.label, ([], [], item.tolerance))
                 entry[0].append(variant.number)
                 entry[1].append(item.expected)
     return {ref: _RefTable(*entry) for ref, entry in columns.items()}

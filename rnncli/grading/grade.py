@@ -23,7 +23,8 @@ from rnncli.grading.diagnoses import Diagnosis
 from rnncli.errors import ProblemError, RnncliError
 from rnncli.files.problem import Problem, load_problem
 from rnncli.files.yaml_source import load_yaml
-from rnncli.grading.questions import DEFAULT_TOLERANCE, AskedItem, asked_items
+from rnncli.grading.questions import (DEFAULT_TOLERANCE, AskedItem, asked_items, change_key,
+                                      describe_changes, qualified, question_solutions)
 from rnncli.solve.references import Reference, Solution, parse_reference
 from rnncli.files.problem import problem_level
 from rnncli.solve.sheet_references import HAND_GRADED
@@ -49,6 +50,12 @@ class GradedItem:
     diagnosis: Diagnosis | None = None
     follow_through_from: tuple = ()
     line: int | None = None      # line of the answer in the answers file
+    changes: tuple = ()          # the question's `set:`: the value is of the changed network
+
+    @property
+    def label(self) -> str:
+        """Returns the reference as reports show it: `c[2]`, or `b: c[2]` under question b's `set:`."""
+        return qualified(self.question, self.ref, self.changes)
 
 
 @dataclass(frozen=True)
@@ -109,24 +116,56 @@ def _tidy(points: float) -> float:
 
 
 class Marking:
-    """The instructor's side of grading one problem, computed once."""
+    """The instructor's side of grading one problem, computed once.
+
+    The items of questions with `set:` are marked by a Marking of the changed
+    problem (`groups`, one per distinct change): its expected values,
+    follow-through recomputation and diagnoses all run on the changed network,
+    from the student's answers under that same change.
+    """
 
     def __init__(self, problem: Problem, solution: Solution | None = None):
         self.problem = problem
         self.solution = solution or Solution(problem)
+        solutions = question_solutions(problem, self.solution) if problem.questions else {}
         # Drawn answers (graph, plot) are on the solution sheet but graded by hand.
-        self.items = tuple(i for i in asked_items(problem, self.solution)
+        self.items = tuple(i for i in asked_items(problem, self.solution, solutions)
                            if i.ref.kind not in HAND_GRADED)
         # Without `questions:`, every reference a student answers is graded (self-check).
         self.grades_answered = not self.items
-        self.by_ref = {str(item.ref): item for item in self.items}
-        self.by_key = {(i.ref.name, i.ref.step): i for i in self.items if i.ref.kind == "quantity"}
-        self.questions = _question_totals(self.items)
-        self.max_score = _tidy(sum(i.max_points for i in self.items))
         ft = problem.follow_through
         self.credit = 0.0 if ft is False else 1.0 if ft is True else ft["credit"]
+        self._index(tuple(i for i in self.items if not i.changes))
+        self.questions = _question_totals(self.items)
+        self.max_score = _tidy(sum(i.max_points for i in self.items))
+        # Which changes ask each reference: a plain answer key goes to the one it names.
+        self.asked_under: dict[str, list] = {}
+        for item in self.items:
+            under = self.asked_under.setdefault(str(item.ref), [])
+            if item.changes not in under:
+                under.append(item.changes)
+        self.groups = {key: self._changed(key, solution) for key, solution in solutions.items()
+                       if key and any(i.changes == key for i in self.items)}
+
+    def _index(self, items) -> None:
+        """Sets the lookups of the items marked on this (unchanged or changed) network."""
+        self.by_ref = {str(item.ref): item for item in items}
+        self.by_key = {(i.ref.name, i.ref.step): i for i in items if i.ref.kind == "quantity"}
         self._recomputer = None
         self._diagnoser = None
+
+    def _changed(self, key: tuple, solution: Solution) -> "Marking":
+        """Returns the Marking of the network one `set:` changes, for the items asked under it."""
+        marking = copy.copy(self)
+        marking.problem = solution.problem
+        marking.solution = solution
+        marking.groups = {}
+        marking._index(tuple(i for i in self.items if i.changes == key))
+        return marking
+
+    def group(self, key: tuple) -> "Marking":
+        """Returns the Marking of the items asked under a change (this one for none)."""
+        return self.groups[key] if key else self
 
     @property
     def recomputer(self):
@@ -151,9 +190,10 @@ class Marking:
         if self.grades_answered:
             return self._for_answers(answers).grade(answers)
         given, extra, not_graded, written = self._collect(answers)
-        checked: dict[str, tuple] = {}    # ref -> (value or None, why invalid, line, raw, note)
+        # (change, ref) -> (value or None, why invalid, line, raw, note)
+        checked: dict[tuple, tuple] = {}
         for item in self.items:
-            ref = str(item.ref)
+            ref = (item.changes, str(item.ref))
             if ref in given:
                 raw, line, problem = given[ref]
                 if problem is None and is_blank(raw):
@@ -166,21 +206,32 @@ class Marking:
                 else:
                     value = None
                 checked[ref] = (value, problem, line, raw, note)
-        student_values = {(i.ref.name, i.ref.step): checked[str(i.ref)][0] for i in self.items
-                          if i.ref.kind == "quantity" and str(i.ref) in checked
-                          and checked[str(i.ref)][0] is not None}
-        ruled_out: set = set()      # slips this student's answers do not follow (diagnoses.py)
-        items = [self._mark(item, checked.get(str(item.ref)), student_values, ruled_out)
+        # Per network: a student's c[1] with f = 0 says nothing about their c[1] as given.
+        student_values: dict[tuple, dict] = {}
+        for item in self.items:
+            found = checked.get((item.changes, str(item.ref)))
+            if item.ref.kind == "quantity" and found is not None and found[0] is not None:
+                student_values.setdefault(item.changes, {})[(item.ref.name, item.ref.step)] = found[0]
+        ruled_out: dict[tuple, set] = {}    # slips this student's answers do not follow (diagnoses.py)
+        items = [self.group(item.changes)._mark(
+                    item, checked.get((item.changes, str(item.ref))),
+                    student_values.get(item.changes, {}), ruled_out.setdefault(item.changes, set()))
                  for item in self.items]
         items.extend(extra)
         sheet = None
         # Only where quantities are asked (so the problem has a trace) and something is wrong.
-        if written and self.by_key and any(i.status == "wrong" for i in items):
+        for key, steps_written in written.items():
+            group = self.group(key) if key in self.groups or not key else None
+            if (group is None or not steps_written or not group.by_key
+                    or not any(i.status == "wrong" and i.changes == key for i in items)):
+                continue
             from rnncli.grading.step_shift import shifted_steps
 
-            sheet, shifted = shifted_steps(self.solution, self.by_key, self.problem, written)
-            items = [_shift_noted(i) if i.ref in shifted and i.status == "wrong" else i
-                     for i in items]
+            diagnosis, shifted = shifted_steps(group.solution, group.by_key, group.problem,
+                                               steps_written)
+            sheet = sheet or diagnosis
+            items = [_shift_noted(i) if i.ref in shifted and i.changes == key
+                     and i.status == "wrong" and i.question is not None else i for i in items]
         score = _tidy(sum(i.points for i in items))
         return StudentGrade(answers.file, answers.student, answers.student_id, self.problem.file,
                             self.questions, tuple(items), score, self.max_score,
@@ -213,48 +264,103 @@ class Marking:
         marking = copy.copy(self)
         marking.grades_answered = False
         marking.items = tuple(items.values())
-        marking.by_ref = dict(items)
-        marking.by_key = {(i.ref.name, i.ref.step): i for i in marking.items
-                          if i.ref.kind == "quantity"}
+        marking._index(marking.items)
+        marking.asked_under = {ref: [()] for ref in items}
+        marking.groups = {}
         marking.questions = _question_totals(marking.items)
         marking.max_score = _tidy(sum(i.max_points for i in marking.items))
         # Shared: its cache serves every student (a symbolic problem has no trace to share).
         marking._recomputer = self.recomputer if problem_level(self.problem) == "trace" else None
-        marking._diagnoser = None
         return marking
 
     def _collect(self, answers: Answers):
-        """Returns ({ref: (raw, line, problem or None)}, invalid extra items, not-graded refs,
-        {(name, t): raw} of every answer at a step, in range or not)."""
-        given: dict[str, tuple] = {}
+        """Returns ({(change, ref): (raw, line, problem or None)}, invalid extra items, not-graded
+        refs, {change: {(name, t): raw}} of every answer at a step, in range or not).
+
+        A plain key answers the network as given when a question without `set:`
+        asks it, else the one change it is asked under; asked under several
+        changes only, it is ambiguous. A key nested under a question's id
+        answers the network that question changes.
+        """
+        given: dict[tuple, tuple] = {}
         extra: list[GradedItem] = []
         not_graded: list[str] = []
-        written: dict[tuple, object] = {}
-        for entry in answers.entries:
+        written: dict[tuple, dict] = {}
+        for entry, nested in self._flattened(answers, extra):
             try:
                 ref = parse_reference(entry.text)
-                singles = self._singles(ref, entry)
+                singles = self._entry_singles(ref, entry, nested)
             except ProblemError as exc:
-                extra.append(_invalid_extra(entry.text, entry.value, exc.message, entry.line))
+                message = exc.message
+                if entry.inner is not None and nested is None:
+                    message += "; " + _no_such_question(entry.text)
+                extra.append(_invalid_extra(entry.label, entry.value, message, entry.line))
                 continue
             for single, raw in singles:
                 key = str(single)
+                under = [nested] if nested is not None else self.asked_under.get(key, [()])
+                change = () if () in under else under[0]
+                if nested is None and () not in under and len(under) > 1:
+                    extra.append(_invalid_extra(key, raw, _ambiguous(key, self.items), entry.line))
+                    continue
                 if single.kind == "quantity" and single.step is not None:
-                    written.setdefault((single.name, single.step), raw)
-                if key in self.by_ref:
-                    if key in given:
-                        given[key] = (raw, entry.line, f"`{key}` is answered twice (lines "
-                                      f"{given[key][1]} and {entry.line}); which one counts is "
-                                      "not for the grader to guess")
+                    written.setdefault(change, {}).setdefault((single.name, single.step), raw)
+                label = qualified(entry.question, key, change)
+                if key in self.group(change).by_ref:
+                    if (change, key) in given:
+                        given[change, key] = (raw, entry.line, f"`{label}` is answered twice "
+                                              f"(lines {given[change, key][1]} and {entry.line}); "
+                                              "which one counts is not for the grader to guess")
                     else:
-                        given[key] = (raw, entry.line, None)
+                        given[change, key] = (raw, entry.line, None)
                 else:
-                    problem = self._names_nothing(single)
+                    problem = self.group(change)._names_nothing(single)
+                    if problem is None and isinstance(raw, dict):
+                        problem = _no_such_question(entry.text)
                     if problem:
-                        extra.append(_invalid_extra(key, raw, problem, entry.line))
+                        extra.append(_invalid_extra(label, raw, problem, entry.line))
                     elif not is_blank(raw):
-                        not_graded.append(key)
+                        not_graded.append(label)
         return given, extra, not_graded, written
+
+    def _flattened(self, answers: Answers, extra: list):
+        """Yields (answer, the change it is nested under or None): a mapping under the id of a
+        question with `set:` gives that question's answers; under the id of another question
+        it is invalid (with why); under anything else it is one answer (not a number)."""
+        for entry in answers.entries:
+            question = None
+            if entry.inner is not None:
+                question = next((q for q in self.problem.questions if q.id == entry.text), None)
+            if question is None:
+                yield entry, None
+                continue
+            key = change_key(question)
+            if not key:
+                extra.append(_invalid_extra(entry.text, entry.value, (
+                    f"question `{question.id}` does not change the network (it has no `set:`): "
+                    "give its answers as plain lines of `answers:`, not under its id"), entry.line))
+                continue
+            if key not in self.groups:      # it asks only drawings, graded by hand
+                extra.append(_invalid_extra(entry.text, entry.value, (
+                    f"question `{question.id}` asks nothing that is graded here"), entry.line))
+                continue
+            for inner in entry.inner:
+                yield inner, key
+
+    def _entry_singles(self, ref: Reference, entry, nested) -> list:
+        """Returns the single references of one answer, on the network it is given for."""
+        if nested is not None:
+            return self.group(nested)._singles(ref, entry)
+        try:
+            return self._singles(ref, entry)
+        except ProblemError:
+            # A name that only a question's `set:` adds (`set: {z: ...}`) exists under it alone.
+            for group in self.groups.values():
+                try:
+                    return group._singles(ref, entry)
+                except ProblemError:
+                    pass
+            raise
 
     def _names_nothing(self, ref: Reference) -> str | None:
         """Returns why a reference names nothing in this problem, or None if it names something."""
@@ -290,7 +396,7 @@ class Marking:
         ref = str(item.ref)
         tolerance = describe(item.tolerance)
         base = dict(question=item.question, ref=ref, expected=item.expected,
-                    max_points=item.max_points, tolerance=tolerance)
+                    max_points=item.max_points, tolerance=tolerance, changes=item.changes)
         if checked is None:
             return GradedItem(given=None, status="missing", points=0.0,
                               feedback="not answered", **base)
@@ -369,10 +475,14 @@ def check_answer_count(answers: Answers, asked: int) -> None:
     """Raises ProblemError, at the first answer past the limit, for a file of junk answers
     (each answer costs a check: a file of 200,000 must not stall a class)."""
     limit = answer_limit(asked)
-    if len(answers.entries) > limit:
-        raise ProblemError(f"the file gives {len(answers.entries):,} answers; the problem asks "
-                           f"{asked} values, and at most {limit:,} answers are read",
-                           file=answers.file, line=answers.entries[limit].line)
+    total = 0
+    for entry in answers.entries:
+        total += entry.size
+        if total > limit:
+            given = sum(e.size for e in answers.entries)
+            raise ProblemError(f"the file gives {given:,} answers; the problem asks "
+                               f"{asked} values, and at most {limit:,} answers are read",
+                               file=answers.file, line=entry.line)
 
 
 def _shift_noted(item: GradedItem) -> GradedItem:
@@ -387,6 +497,24 @@ def _question_totals(items) -> tuple:
     for item in items:
         totals[item.question] = totals.get(item.question, 0.0) + item.max_points
     return tuple((qid, _tidy(p)) for qid, p in totals.items())
+
+
+def _ambiguous(ref: str, items) -> str:
+    """Returns why a plain answer to a reference asked under several changes cannot be placed."""
+    askers = []
+    for item in items:
+        if str(item.ref) == ref and item.question not in [q for q, _ in askers]:
+            askers.append((item.question, describe_changes(item.changes)))
+    who = " and ".join(f"`{q}` ({change})" for q, change in askers)
+    first = askers[0][0]
+    return (f"`{ref}` is asked by questions {who}, each on a changed network: give it under "
+            f"the question's id, as `{first}: {{{ref}: ...}}`")
+
+
+def _no_such_question(key: str) -> str:
+    """Returns why a mapping under a key that is no question's id is not a question's answers."""
+    return (f"a mapping gives the answers of a question with `set:` under its id, and no "
+            f"question has the id `{key}`")
 
 
 def _invalid_extra(ref: str, raw, message: str, line) -> GradedItem:

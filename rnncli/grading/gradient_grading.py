@@ -65,7 +65,10 @@ def _candidates(marking, item):
         yield ("half", "loss without its ½",
                "this is twice the reference: the ½ of the loss ½(y − t)² was left out", 2 * expected)
     n = len(result.counted)
-    if grad and len(result.steps) > 1:
+    # A bidirectional network also sends gradients forward in time: "one step only" has
+    # no single meaning there, so that slip is not diagnosed.
+    one_way = all(block.direction == "forward" for block in result.cell.schedule)
+    if grad and len(result.steps) > 1 and one_way:
         truncated = run_gradients(marking.problem, GradientOptions(truncate=1))
         yield ("no-bptt", "no flow back through time",
                "this is the gradient with each step's loss taken through its own step only: the "

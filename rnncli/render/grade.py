@@ -64,8 +64,10 @@ def _diagnosis_document(diagnosis):
 
 
 def _item_document(item) -> dict:
+    # A question with `set:` names its references `b: c[2]` and says what it changed.
+    changed = {"set": dict(item.changes)} if item.changes else {}
     return {
-        "question": item.question, "ref": item.ref,
+        "question": item.question, "ref": item.label,
         "expected": plain(item.expected), "given": plain(item.given),
         "status": item.status, "points": _points(item.points), "max_points": _points(item.max_points),
         "feedback": item.feedback, "tolerance": item.tolerance,
@@ -73,7 +75,7 @@ def _item_document(item) -> dict:
         "diagnosis": _diagnosis_document(item.diagnosis),
         "follow_through_from": list(item.follow_through_from),
         "line": item.line,
-    }
+    } | changed
 
 
 def grades_document(report) -> dict:
@@ -113,7 +115,7 @@ def rows(result, precision: int) -> list:
     # Every cell escaped (control, format and bidi characters made visible): answers,
     # references and feedback quote what a student wrote.
     return [tuple(one_line(cell) for cell in (
-                item.question or "-", item.ref, value_shown(item.expected, precision),
+                item.question or "-", item.label, value_shown(item.expected, precision),
                 value_shown(item.given, precision), item.status,
                 f"{points_text(item.points)}/{points_text(item.max_points)}", item.feedback))
             for item in result.items]

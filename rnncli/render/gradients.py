@@ -59,7 +59,6 @@ def _line(target: str, forms: list, value: str) -> str:
 
 def text_sections(result, precision: int):
     """Yields (section title, [lines]) in reading order, for text and Markdown."""
-    problem = result.problem
     loss_printer = _printer(TextPrinter, result, None, precision)
     lines = [f"L(t) = {loss_printer.doprint(result.plan.loss.expr)}"]
     lines += [f"L({t}) = {value_text(v, precision)}" for t, v in result.losses]
@@ -74,10 +73,9 @@ def text_sections(result, precision: int):
         yield f"Step t = {step.t} (backward)", lines
     initial = work_initial(result)
     if initial:
-        t = problem.time_start - 1
-        printer = _printer(TextPrinter, result, t, precision)
-        step = str(t).replace("-", "−")
-        yield "Initial states", [_line(f"∂L/∂{w.name}({step})", _forms(printer, w),
+        # Each at its own step: before the first, or after the last for a backward direction.
+        yield "Initial states", [_line(f"∂L/∂{w.name}({str(w.t).replace('-', '−')})",
+                                       _forms(_printer(TextPrinter, result, w.t, precision), w),
                                        value_text(w.value, precision)) for w in initial]
     yield "Parameters (sum over the steps)", list(_param_lines(result, precision))
     yield "Norm", [f"‖∇L‖ = sqrt(sum of the squares of every parameter's gradient) = "
@@ -189,10 +187,8 @@ def render_latex(result, precision: int) -> str:
         body += [f"\\subsection*{{Step $t = {step.t}$ (backward)}}"] + align_rows(rows)
     initial = work_initial(result)
     if initial:
-        t = problem.time_start - 1
-        printer = _latex_printer(result, t, precision)
-        rows = [(_d(w.name, t), _forms(printer, w) + [_latex_value(w.value, precision)])
-                for w in initial]
+        rows = [(_d(w.name, w.t), _forms(_latex_printer(result, w.t, precision), w)
+                 + [_latex_value(w.value, precision)]) for w in initial]
         body += ["\\subsection*{Initial states}"] + align_rows(rows)
     rows = []
     symbolic = _latex_printer(result, None, precision)

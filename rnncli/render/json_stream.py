@@ -25,9 +25,9 @@ from rnncli.render.json_document import dumps, plain, step_entry, trace_document
 
 
 
+NUMBER_CHARS = 32          # longer than any number orjson writes (-1.2345678901234567e-100)
 CHUNK_VALUES = 1 << 16      # numbers encoded per orjson call: bounds memory, amortises calls
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NUMBER_SPAN = 32           # beyond the longest number orjson writes (-1.2345678901234567e-308)
 
 
 def write_trace_json(trace, write, baseline=None) -> None:
@@ -121,16 +121,14 @@ def _repr_numbers(data: bytes) -> bytes:
     for at in sorted(places):
         if at < done:
             continue             # a second pattern inside a number already rewritten
-        # A number is at most 24 characters: its delimiters are searched that far only.
-        low, high = max(done, at - _NUMBER_SPAN), at + _NUMBER_SPAN
-        start = max(low, data.rfind(b",", low, at) + 1, data.rfind(b"[", low, at) + 1,
+        # A number is at most 25 characters: look only that far (a search to the end of
+        # the text for each number made a document full of small numbers quadratic).
+        low, high = max(done, at - NUMBER_CHARS), min(len(data), at + NUMBER_CHARS)
+        start = max(done, data.rfind(b",", low, at) + 1, data.rfind(b"[", low, at) + 1,
                     data.rfind(b":", low, at) + 1)
         ends = [e for e in (data.find(b",", at, high), data.find(b"]", at, high),
                             data.find(b"}", at, high)) if e != -1]
-        if not ends:             # pragma: no cover - a number longer than any float's text
-            ends = [e for e in (data.find(b",", at), data.find(b"]", at), data.find(b"}", at))
-                    if e != -1] or [len(data)]
-        end = min(ends)
+        end = min(ends) if ends else high
         pieces += [view[done:start], repr(float(data[start:end])).encode("ascii")]
         done = end
     pieces.append(view[done:])

@@ -112,7 +112,9 @@ def problem_blocks(sp: SheetProblem, numbered: bool) -> list:
             out.append(Heading(3, question.text.rstrip(".")))
         else:
             points = f" ({_points(question.points)} point{'' if question.points == 1 else 's'})"
-            out.append(Heading(3, f"Question {question.id}{points}"))
+            out.append(Heading(3, f"Question {question.id}{points}{_changed_heading(question)}"))
+            if question.changes:
+                out.append(_changes_paragraph(question.changes))
             if question.text:
                 out.append(Paragraph((" ".join(question.text.split()),)))
         for index, part in enumerate(question.parts):
@@ -123,6 +125,25 @@ def problem_blocks(sp: SheetProblem, numbered: bool) -> list:
             out.append(Heading(4, "Answer"))
             out += [Boxed(str(a.ref), answer_value(sp, a)) for a in question.answers]
     return out
+
+
+def _changed_heading(question) -> str:
+    """Returns ", with f = 0" for a question with `set:`, else ""."""
+    from rnncli.grading.questions import describe_changes
+
+    return f", with {describe_changes(question.changes)}" if question.changes else ""
+
+
+def _changes_paragraph(changes: tuple) -> Paragraph:
+    """Returns the sentence that says which equations this question replaces, as formulas."""
+    from rnncli.language.equations import parse_expression
+
+    runs: list = ["This question changes the network: "]
+    for index, (name, text) in enumerate(changes):
+        runs += ([", "] if index else []) + [Math(Name(name)), " = ",
+                                               Math(parse_expression(text, equation=name))]
+    return Paragraph(tuple(runs) + (" (instead of, or in addition to, the equations above). "
+                                    "Every value below is computed on the changed network.",))
 
 
 def _points(points: float) -> str:
@@ -391,7 +412,7 @@ def key_rows(sheet: Sheet, precision: int = 4) -> list:
         else:
             tolerance = describe(answer.tolerance)
         value = "a drawing" if kind in ("graph", "plot") else answer_value(sp, answer)
-        rows.append((str(number), answer.question, str(answer.ref), value,
+        rows.append((str(number), answer.question, answer.label, value,
                      tolerance, _points(answer.points)))
     return rows
 

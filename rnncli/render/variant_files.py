@@ -58,7 +58,7 @@ def key_document(variant_set, files: list) -> dict:
             "seed": variant_set.seed, "count": variant_set.count,
             "rejected": [{"reason": r, "draws": n} for r, n in variant_set.rejected],
             "variants": [{"variant": v.number, "file": f, "items": [
-                {"question": i.question, "ref": str(i.ref), "expected": plain(i.expected),
+                {"question": i.question, "ref": i.label, "expected": plain(i.expected),
                  "tolerance": describe(i.tolerance), "points": i.max_points} for i in v.items]}
                 for v, f in zip(variant_set.variants, files)]}
 

@@ -99,14 +99,27 @@ def value_text(value, precision: int, minus: str = "−", given: bool = False) -
     value = np.asarray(value, dtype=float)
     if value.ndim == 0:
         return _number(value, precision, given).replace("-", minus)
-    if value.ndim == 1 and value.size > MAX_SHOWN_ENTRIES:
-        # Only the entries shown are formatted: a 256-entry vector costs five numbers.
-        shown = [_number(v, precision, given).replace("-", minus)
-                 for v in (*value[:3], *value[-2:])]
-        return "[" + ", ".join(shown[:3]) + ", …, " + ", ".join(shown[3:]) + f"] ({value.size})"
-    flat = [_number(v, precision, given).replace("-", minus) for v in value.ravel()]
     if value.ndim == 1:
-        return "[" + ", ".join(flat) + "]"
-    rows = ["[" + ", ".join(value_text(row, precision, minus, given)[1:-1].split(", ")) + "]"
-            for row in value]
-    return "[" + ", ".join(rows) + "]"
+        text = _row_text(value, precision, minus, given)
+        return text + f" ({value.size})" if value.size > MAX_SHOWN_ENTRIES else text
+    if value.ndim > 2:
+        return "[" + ", ".join(value_text(part, precision, minus, given) for part in value) + "]"
+    # A matrix: rows and columns cut as a long vector is (first three, …, last two), with
+    # its shape after it when anything is left out; only the entries shown are formatted.
+    long = len(value) > MAX_SHOWN_ENTRIES
+    rows = [_row_text(row, precision, minus, given)
+            for row in ((*value[:3], *value[-2:]) if long else value)]
+    if long:
+        rows = rows[:3] + ["…"] + rows[3:]
+    cut = long or value.shape[1] > MAX_SHOWN_ENTRIES
+    return "[" + ", ".join(rows) + "]" + (f" ({value.shape[0]}×{value.shape[1]})" if cut else "")
+
+
+def _row_text(row, precision: int, minus: str, given: bool) -> str:
+    """Returns a vector as [a, b, c] (a long one as [a, b, c, …, y, z]), formatting only those."""
+    long = row.size > MAX_SHOWN_ENTRIES
+    shown = [_number(v, precision, given).replace("-", minus)
+             for v in ((*row[:3], *row[-2:]) if long else row)]
+    if long:
+        shown = shown[:3] + ["…"] + shown[3:]
+    return "[" + ", ".join(shown) + "]"

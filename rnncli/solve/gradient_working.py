@@ -117,13 +117,23 @@ def work_steps(result: Gradients) -> tuple:
     return tuple(worked)
 
 
-def work_initial(result: Gradients) -> tuple:
-    """Returns the worked gradients of the initial states (read at t-1 by the first step)."""
+def initial_step(result: Gradients, q: str) -> int:
+    """Returns the step a state's initial value sits at: before the first step, or after the
+    last for a backward direction of a network (it reads t+1)."""
     first = result.problem.time_start
+    for block in result.cell.blocks:
+        if block.direction == "reverse" and q in block.names:
+            return first + len(result.steps)
+    return first - 1
+
+
+def work_initial(result: Gradients) -> tuple:
+    """Returns the worked gradients of the initial states (read at t-1 by the first step, or at
+    t+1 by a backward direction's last)."""
     out = []
     for q, value in result.initial.items():
         parts = [(reader, part) for reader, part in result.initial_parts.get(q, ())]
-        out.append(_initial(result, q, first - 1, parts, value))
+        out.append(_initial(result, q, initial_step(result, q), parts, value))
     return tuple(out)
 
 
@@ -138,7 +148,7 @@ def _initial(result, q, t, parts, value) -> WorkedGradient:
 def work_gradient(result: Gradients, name: str, t: int) -> WorkedGradient:
     """Returns the worked dL/dq(t) of one quantity at one step (an initial state before the first)."""
     first = result.problem.time_start
-    if t < first:
+    if not first <= t < first + len(result.steps):
         return _initial(result, name, t, result.initial_parts.get(name, ()), result.initial[name])
     step = result.steps[t - first]
     return work_parts(result, name, t, [(t, p) for p in step.parts.get(name, ())],

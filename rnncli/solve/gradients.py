@@ -21,9 +21,9 @@ from typing import Callable
 
 import numpy as np
 
-from rnncli.cells.build import build_cell
 from rnncli.cells.cell import Cell
-from rnncli.errors import EquationError, ProblemError, did_you_mean
+from rnncli.cells.network import network_cell
+from rnncli.errors import EquationError, ProblemError, UsageError, did_you_mean
 from rnncli.files.problem import LossSpec, Problem
 from rnncli.language.derivatives import NotDifferentiable, row_form, shape_function, vjp
 from rnncli.language.expression import Grad, Name, Node, Number, Outer, names, transform, walk
@@ -292,10 +292,11 @@ def _fit(value, shape: tuple):
 class _Frames:
     """The values every step's readers see: inputs, quantities, and dL/dq as found."""
 
-    def __init__(self, trace: Trace, max_lag: int):
+    def __init__(self, trace: Trace, max_lag: int, min_lag: int = 0):
         self.initial = dict(trace.initial)
         self.base = [{**s.inputs, **s.values} for s in trace.steps]
         self.max_lag = max_lag
+        self.min_lag = min_lag      # negative where a backward direction reads t+1
         self.reset()
 
     def reset(self, low: int = 0, top: int | None = None) -> None:
@@ -310,31 +311,49 @@ class _Frames:
         # The lists the compiled trees read lagged values from, made once per pass.
         if not hasattr(self, "lags"):
             self.lags = [None] * len(self.base)
-        for index in range(max(0, low), min(len(self.base), top + self.max_lag + 1)):
-            self.lags[index] = [self.current[index]] + [
-                self.current[index - k] if index - k >= 0 else self.initial
-                for k in range(1, self.max_lag + 1)]
+        n = len(self.base)
+        for index in range(max(0, low + self.min_lag), min(n, top + self.max_lag + 1)):
+            if self.min_lag == 0:
+                self.lags[index] = [self.current[index]] + [
+                    self.current[index - k] if index - k >= 0 else self.initial
+                    for k in range(1, self.max_lag + 1)]
+            else:   # lagged[-1] is step t+1 (a dict: a list would read it from the end)
+                self.lags[index] = {k: self.current[index - k] if 0 <= index - k < n
+                                    else self.initial
+                                    for k in range(self.min_lag, self.max_lag + 1)}
 
     def lagged(self, index: int) -> list:
         return self.lags[index]
 
 
 def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batch=None,
-              with_params=True, lowest_only=None):
+              with_params=True, lowest_only=None, keep=None, fit=None):
     """Runs one backward pass from step index `top` down to `low`; returns per-step grads.
 
     `seed` = (index, name, value) adds a given gradient to one quantity (jacobian's
     dq(T)/dq(T) = I); `batch` = n carries n adjoints at once, one per leading row;
-    `lowest_only` names the only quantities wanted at step `low` (nothing reads the others).
+    `lowest_only` names the only quantities wanted at step `low` (nothing reads the others);
+    `keep` names the only quantities whose per-step gradients are returned (the others
+    are let go as soon as no earlier step reads them: jacobian's 64 × 64 adjoints of
+    every quantity at every step would be tens of megabytes of fresh memory);
+    `fit(value, shape)` replaces `_fit` (jacobian's adjoints kept as an IdentityStack).
     """
     n = len(frames.base)
     shapes = cell.shapes
+    fit = fit or _fit
     lead = () if batch is None else (batch,) if isinstance(batch, int) else tuple(batch)
     grads = [dict() for _ in range(n)]
     parts = [dict() for _ in range(n)]
     order = [e.name for e in reversed(cell.equations)]
-    for index in range(top, low - 1, -1):
-        for q in order:
+    # A term of step `index` reads the gradients of step index + shift at most. (A network
+    # runs block by block: a lower layer reads the gradients of the same step later, so
+    # nothing is let go there.)
+    reach = max((t.shift for ts in plan.quantities.values() for t in ts), default=0)
+    for index, block_names in _backward_steps(cell, order, top, low):
+        done = index + reach + 1
+        if keep is not None and not cell.blocks and done <= top:
+            _let_go(frames.current[done], grads, done, keep)
+        for q in block_names:
             if index == low and lowest_only is not None and q not in lowest_only:
                 continue
             total, kept = None, []
@@ -342,13 +361,13 @@ def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batc
                 total = seed[2]
             for term in plan.quantities[q]:
                 reader = index + term.shift
-                if reader > top or (term.reader == "loss" and reader not in counted):
+                if not 0 <= reader <= top or (term.reader == "loss" and reader not in counted):
                     continue
                 value = term.evaluate(frames.current[reader], frames.lagged(reader))
                 total = value if total is None else total + value
                 if keep_parts:
                     kept.append(Part(term, value))
-            total = _fit(0.0 if total is None else total, lead + tuple(shapes[q]))
+            total = fit(0.0 if total is None else total, lead + tuple(shapes[q]))
             grads[index][q] = total
             current = frames.current[index]
             current[GRAD_PREFIX + q] = total
@@ -360,7 +379,7 @@ def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batc
         for q in cell.states:
             total, kept = None, []
             for term in plan.quantities.get(q, ()):
-                for reader in range(0, min(term.shift, top + 1)):
+                for reader in _initial_readers(term.shift, top, n):
                     if term.reader == "loss" and reader not in counted:
                         continue
                     value = term.evaluate(frames.current[reader], frames.lagged(reader))
@@ -380,6 +399,40 @@ def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batc
             params[p] = _param_summed(plan.params[p], frames, counted, steps_counted, shapes[p])
             param_parts[p] = ()
     return grads, parts, initial, initial_parts, params, param_parts
+
+
+def _let_go(current: dict, grads: list, index: int, keep) -> None:
+    """Forgets the gradients of step `index` that no earlier step reads, but `keep`'s."""
+    for key in [k for k in current if k.startswith(GRAD_PREFIX)
+                and k[len(GRAD_PREFIX):] not in keep]:
+        del current[key]
+    grads[index] = {q: g for q, g in grads[index].items() if q in keep}
+
+
+def _backward_steps(cell, order: list, top: int, low: int):
+    """Yields (step index, quantity names): the forward pass's running order reversed.
+
+    Every reader of q(t) is then done before q(t) itself: a lone cell goes from
+    the last step to the first; a network goes block by block from the top
+    layer down, a backward direction from its first step to its last (the
+    reverse of the order it ran in, since it reads t+1).
+    """
+    if not cell.blocks:
+        for index in range(top, low - 1, -1):
+            yield index, order
+        return
+    for block in reversed(cell.schedule):
+        names = [q for q in order if q in block.names]
+        for index in range(top, low - 1, -1) if block.direction == "forward" else range(low, top + 1):
+            yield index, names
+
+
+def _initial_readers(shift: int, top: int, n: int) -> range:
+    """Returns the steps whose read at lag `shift` reaches before the first step (shift > 0), or
+    after the last (shift < 0: a backward direction's state before it starts)."""
+    if shift > 0:
+        return range(0, min(shift, top + 1))
+    return range(max(0, n + shift), n) if top == n - 1 else range(0)
 
 
 def _param_by_step(terms, frames, counted, indices, shape):
@@ -440,7 +493,15 @@ def run_gradients(problem: Problem, options: GradientOptions = GradientOptions()
         loss = replace(loss, at=loss.at if options.at is None else options.at,
                        mean=loss.mean if options.mean is None else options.mean)
         problem = replace(problem, loss=loss)
-    cell = cell or build_cell(problem)
+    if cell is None:
+        # A network (layers, a backward direction, packed framework tensors) is worked as
+        # the one flat cell every command runs: its per-gate, per-layer parameter names.
+        cell, effective = network_cell(problem)
+        problem = effective.problem
+    if options.truncate is not None and any(b.direction == "reverse" for b in cell.schedule):
+        raise UsageError("--truncate cuts the flow back in time; a bidirectional network "
+                         "also sends gradients forward (its backward direction reads t+1): "
+                         "leave out --truncate", file=problem.file)
     check_loss(problem, cell, loss)
     trace = run_trace(problem, cell, overrides)
     plan = build_plan(problem, cell, loss)
@@ -448,8 +509,8 @@ def run_gradients(problem: Problem, options: GradientOptions = GradientOptions()
     counted = counted_steps(problem, loss.at, option=options.at is not None)
     counted_index = {t - first for t in counted}
     scale = 1.0 / len(counted) if loss.mean else 1.0
-    max_lag = max(list(cell.states.values()) + [n.lag for n in names(loss.expr)], default=0)
-    frames = _Frames(trace, max(max_lag, 1))
+    lags = [n.lag for e in cell.equations for n in names(e.expr)] + [n.lag for n in names(loss.expr)]
+    frames = _Frames(trace, max(max(lags, default=0), 1), min(min(lags, default=0), 0))
     evaluate_loss = compile_expression(loss.expr, problem.params)
     with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
         try:

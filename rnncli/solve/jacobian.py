@@ -17,14 +17,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnncli.cells.build import build_cell
 from rnncli.cells.cell import Cell
-from rnncli.errors import ProblemError, did_you_mean
+from rnncli.cells.network import network_cell
+from rnncli.errors import ProblemError, UsageError, did_you_mean
 from rnncli.files.problem import LossSpec, Problem
 from rnncli.language.derivatives import add, mul, shape_function, vjp
 from rnncli.language.expression import (BinOp, Broadcast, Call, Concat, Derivative, Grad, Name,
                                         Node, Number, Transpose, walk)
-from rnncli.solve.gradients import _Frames, _backward, build_plan
+from rnncli.solve.gradients import _Frames, _backward, _fit, build_plan
+from rnncli.solve.identity_stack import IdentityStack
 from rnncli.solve.trace import GRAD_PREFIX, Trace, compile_expression, run_trace
 
 VANISHING = 1e-3
@@ -177,7 +178,12 @@ class _Reverse:
         if self.scalar:
             return self._once(np.float64(1.0), None, top, low, lowest_only)
         if self.batched:
-            return self._once(np.eye(self.size), self.size, top, low, lowest_only)
+            # The rows are stacked as (1, n, n), not (n, n): a matrix product then knows
+            # it has a stack of row vectors (`h[t-1] @ U` gives `U @ δ`, each row's δ Uᵀ).
+            grads, initial = self._once(np.eye(self.size)[None], (1, self.size), top, low,
+                                        lowest_only)
+            return ([{name: g[0] for name, g in step.items()} for step in grads],
+                    {name: g[0] for name, g in initial.items()})
         rows = [self._once(np.eye(self.size)[i], None, top, low, lowest_only)
                 for i in range(self.size)]
         grads = [{name: np.stack([r[0][index][name] for r in rows]) for name in rows[0][0][index]}
@@ -189,7 +195,7 @@ class _Reverse:
         grads, _, initial, _, _, _ = _backward(self.plan, self.cell, self.frames, set(), top, low,
                                                keep_parts=False, seed=(top, self.q, seed),
                                                batch=batch, with_params=False,
-                                               lowest_only=lowest_only)
+                                               lowest_only=lowest_only, keep={self.q})
         return grads, initial
 
     def direct(self, index: int):
@@ -204,11 +210,12 @@ class _Reverse:
         key = GRAD_PREFIX + self.q
         saved = current.get(key)
         starts = [np.float64(1.0)] if self.scalar else (
-            [np.eye(self.size)] if self.batched else list(np.eye(self.size)))
+            [np.eye(self.size)[None]] if self.batched else list(np.eye(self.size)))
         values = []
         for seed in starts:
             current[key] = seed
-            values.append(np.asarray(evaluate(current, self.frames.lagged(index)), dtype=float))
+            value = np.asarray(evaluate(current, self.frames.lagged(index)), dtype=float)
+            values.append(np.broadcast_to(value, seed.shape)[0] if self.batched else value)
         if saved is not None:
             current[key] = saved
         if self.scalar:
@@ -249,22 +256,22 @@ LANES = 16
 
 
 def _one_steps(reverse, trace, cell, of, moved_before):
-    """Returns (total, direct) stacked over t = 2..T, from passes over stacked steps."""
+    """Returns (totals, directs) for t = 2..T, from passes over stacked steps."""
     totals, directs = [], []
     for start in range(1, len(trace.steps), LANES):
         lanes = _Lanes(trace, cell, range(start, min(start + LANES, len(trace.steps))))
         total, direct = _one_step_lanes(reverse, trace, cell, of, moved_before, lanes)
-        totals.append(total)
-        directs.append(direct)
-    return np.concatenate(totals), np.concatenate(directs)
+        totals += list(total)
+        directs += list(direct)
+    return totals, directs
 
 
 def _one_step_lanes(reverse, trace, cell, of, moved_before, lanes):
     n = reverse.size
-    seed = np.broadcast_to(np.eye(n), (lanes.size, n, n))
+    seed = IdentityStack.identity((lanes.size,), n)
     grads, _, _, _, _, _ = _backward(reverse.plan, cell, lanes, set(), 1, 0, keep_parts=False,
                                      seed=(1, of, seed), batch=(lanes.size, n), with_params=False,
-                                     lowest_only=moved_before)
+                                     lowest_only=moved_before, keep={of}, fit=_fit_stack)
     term = next((t for t in reverse.plan.quantities[of] if t.reader == of and t.shift == 1), None)
     if term is None:
         direct = np.zeros((lanes.size, n, n))
@@ -272,7 +279,17 @@ def _one_step_lanes(reverse, trace, cell, of, moved_before, lanes):
         current = {**lanes.base[1], GRAD_PREFIX + of: seed}
         evaluate = compile_expression(term.frame, trace.problem.params)
         direct = np.broadcast_to(evaluate(current, [current, lanes.base[0]]), (lanes.size, n, n))
-    return grads[0][of], direct + 0.0
+    return np.asarray(grads[0][of]), direct + 0.0
+
+
+def _fit_stack(value, shape):
+    """Returns `_fit(value, shape)`, an identity-seeded stack (or its zeros) left as it is."""
+    shape = tuple(shape)
+    if isinstance(value, IdentityStack):
+        return value if value.shape == shape else _fit(np.asarray(value), shape)
+    if isinstance(value, float) and value == 0.0 and len(shape) >= 2 and shape[-1] == shape[-2]:
+        return IdentityStack.zeros(shape[:-2], shape[-1])
+    return _fit(value, shape)
 
 
 def spectral_norms(matrices) -> list:
@@ -309,7 +326,13 @@ def _check_jacobian_size(problem: Problem, cell: Cell, of: str, steps: int) -> N
 def run_jacobian(problem: Problem, of: str, to: int | None = None,
                  cell: Cell | None = None) -> Jacobian:
     """Returns the one-step and the T-step Jacobians of state `of`, with their norms."""
-    cell = cell or build_cell(problem)
+    if cell is None:
+        cell, effective = network_cell(problem)
+        problem = effective.problem
+        if any(block.direction == "reverse" for block in cell.schedule):
+            raise UsageError("jacobian follows a state back in time, step by step; a "
+                             "bidirectional network's backward direction runs the other way: "
+                             "ask `rnncli gradients` for its flow", file=problem.file)
     if of not in cell.states or of not in cell.quantities:
         states = [s for s in cell.states if s in cell.quantities]
         raise ProblemError(f"--of {of}: the states of this problem (quantities read at t-1) are "

@@ -37,6 +37,12 @@ class Answer:
     value: object        # float64 array, int, Unrolled, Graph or Chart
     tolerance: object    # Tolerance, or None (exact counts, formulas, drawings)
     points: float
+    changes: tuple = ()  # the question's `set:`: the value is of the changed network
+
+    @property
+    def label(self) -> str:
+        """Returns the reference as the key names it: `c[2]`, or `b: c[2]` under question b's `set:`."""
+        return f"{self.question}: {self.ref}" if self.changes else str(self.ref)
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class SheetQuestion:
     points: float
     parts: tuple         # Part
     answers: tuple       # Answer
+    changes: tuple = ()  # the question's `set:` as ((name, expression text), ...): its network
 
 
 @dataclass(frozen=True)
@@ -84,21 +91,28 @@ def build_sheet(problems, precision: int = 4) -> Sheet:
 
 
 def _sheet_problem(number: int, problem: Problem) -> SheetProblem:
-    from rnncli.grading.questions import asked_items
+    from rnncli.grading.questions import asked_items, change_key, question_solutions
 
     solution = Solution(problem)
     cell = _cell(solution)
     if not problem.questions:
         questions = _generated_questions(solution, cell)
         return SheetProblem(number, problem, solution, cell, questions, True)
-    items = asked_items(problem, solution)
+    # A question with `set:` is worked on its changed network (its own Solution and cell).
+    solutions = question_solutions(problem, solution)
+    cells = {(): cell}
+    items = asked_items(problem, solution, solutions)
     questions = []
     for question in problem.questions:
+        key = change_key(question)
+        if key not in cells:
+            cells[key] = _cell(solutions[key])
         mine = [i for i in items if i.question == question.id]
-        answers = tuple(Answer(question.id, i.ref, i.expected, i.tolerance, i.max_points)
+        answers = tuple(Answer(question.id, i.ref, i.expected, i.tolerance, i.max_points, key)
                         for i in mine)
         questions.append(SheetQuestion(question.id, question.text, _total(question, answers),
-                                       _parts(solution, cell, [i.ref for i in mine]), answers))
+                                       _parts(solutions[key], cells[key], [i.ref for i in mine]),
+                                       answers, key))
     return SheetProblem(number, problem, solution, cell, tuple(questions), False)
 
 

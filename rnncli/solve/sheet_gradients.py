@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rnncli.language.expression import Grad, walk
-from rnncli.solve.gradient_working import (WorkedBackwardStep, work_gradient, work_loss,
+from rnncli.solve.gradient_working import (WorkedBackwardStep, initial_step, work_gradient, work_loss,
                                            work_param)
 from rnncli.solve.gradients import Gradients
 
@@ -28,7 +28,7 @@ class GradientWorking:
 def _reads(result: Gradients, name: str, t: int) -> set:
     """Returns the (quantity, step) pairs whose gradient the working of dL/dname(t) reads."""
     first = result.problem.time_start
-    if t < first:
+    if not first <= t < first + len(result.steps):
         terms = [(t, part.term.symbolic) for reader, part in result.initial_parts.get(name, ())]
     else:
         terms = [(t, part.term.symbolic) for part in result.steps[t - first].parts.get(name, ())]
@@ -48,7 +48,11 @@ def needed_gradients(result: Gradients, asked: list, params: list) -> set:
     while stack:
         item = stack.pop()
         name, t = item
-        if item in needed or t > last or (t < first and name not in result.initial):
+        # Outside the steps only initial states, each at its own step (before the first, or
+        # after the last for a backward direction), are worked: nothing reads further.
+        outside = not first <= t <= last
+        if item in needed or (outside and (name not in result.initial
+                                           or t != initial_step(result, name))):
             continue
         needed.add(item)
         stack += _reads(result, name, t)
@@ -65,7 +69,7 @@ def gradient_working(result: Gradients, refs) -> GradientWorking:
     times = sorted({t for _, t in needed}, reverse=True)
     steps = []
     for t in times:
-        names = order if t >= first else list(result.initial)
+        names = order if first <= t <= first + len(result.steps) - 1 else list(result.initial)
         steps.append(WorkedBackwardStep(t, tuple(work_gradient(result, q, t) for q in names
                                                  if (q, t) in needed)))
     return GradientWorking(result, work_loss(result), tuple(steps),
