@@ -3,7 +3,7 @@
     python benchmarks/bench_big.py            # every case at full size, 3 paired rounds
     python benchmarks/bench_big.py --quick    # a smoke run: smaller cases, 1 round
     python benchmarks/bench_big.py --only trace-h64 --rounds 5
-    python benchmarks/bench_big.py --only trace-h64 --before OLD_CHECKOUT   # both, in the same rounds
+    python benchmarks/bench_big.py --only trace-h64 --before OLD_CHECKOUT  # both, same rounds
 
 Not a test (machines are noisy). Every problem is generated here, with the
 same seeded weights as bench_trace.write_big_problem; none is stored.

@@ -169,7 +169,8 @@ def assert_same_bits(problem, overrides=None):
             assert type(a) is type(b), (name, type(a), type(b))
             assert np.shape(a) == np.shape(b)
             # Bit for bit: the float64 patterns, so -0.0 and 0.0 differ and NaN equals NaN.
-            assert (np.asarray(a, dtype=float).tobytes() == np.asarray(b, dtype=float).tobytes()), name
+            bits = np.asarray(a, dtype=float).tobytes(), np.asarray(b, dtype=float).tobytes()
+            assert bits[0] == bits[1], name
     return plain
 
 
