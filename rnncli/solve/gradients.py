@@ -27,6 +27,7 @@ from rnncli.errors import EquationError, ProblemError, UsageError, did_you_mean
 from rnncli.files.problem import LossSpec, Problem
 from rnncli.language.derivatives import NotDifferentiable, row_form, shape_function, vjp
 from rnncli.language.expression import Grad, Name, Node, Number, Outer, names, transform, walk
+from rnncli.solve.stacked_steps import StepStacks
 from rnncli.solve.trace import GRAD_PREFIX, Trace, compile_expression, run_trace
 
 # torch.nn.utils.clip_grad_norm_ divides by total_norm + 1e-6.
@@ -326,7 +327,7 @@ class _Frames:
         return self.lags[index]
 
 
-def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batch=None,
+def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batch=None, constants=None,
               with_params=True, lowest_only=None, keep=None, fit=None):
     """Runs one backward pass from step index `top` down to `low`; returns per-step grads.
 
@@ -390,13 +391,16 @@ def _backward(plan, cell, frames, counted, top, low, keep_parts, seed=None, batc
                 initial_parts[q] = tuple(kept)
     params, param_parts = {}, {}
     steps_counted = [i for i in range(low, top + 1)]
+    # Parameters' factors evaluated over every step at once where they are elementwise.
+    stacks = StepStacks(frames, shapes, constants) if constants is not None else None
     for p in (plan.trainable if with_params else ()):
         keep = keep_parts and int(np.prod(shapes[p])) <= MAX_KEPT_ENTRIES
         if keep:
             params[p], param_parts[p] = _param_by_step(plan.params[p], frames, counted,
                                                        steps_counted, shapes[p])
         else:
-            params[p] = _param_summed(plan.params[p], frames, counted, steps_counted, shapes[p])
+            params[p] = _param_summed(plan.params[p], frames, counted, steps_counted, shapes[p],
+                                      stacks)
             param_parts[p] = ()
     return grads, parts, initial, initial_parts, params, param_parts
 
@@ -453,8 +457,12 @@ def _param_by_step(terms, frames, counted, indices, shape):
     return _fit(0.0 if total is None else total, shape), tuple(steps)
 
 
-def _param_summed(terms, frames, counted, indices, shape):
-    """Returns dL/dp: an outer product's sum over steps as one matrix product (δᵀ X)."""
+def _param_summed(terms, frames, counted, indices, shape, stacks=None):
+    """Returns dL/dp: an outer product's sum over steps as one matrix product (δᵀ X).
+
+    With `stacks`, an elementwise factor is evaluated once over all the steps
+    (solve/stacked_steps.py): the same rows, without a Python call per step.
+    """
     total = None
     for term in terms:
         use = [i for i in indices if term.reader != "loss" or i in counted]
@@ -462,17 +470,32 @@ def _param_summed(terms, frames, counted, indices, shape):
             continue
         if term.outer is not None:
             left, right = term.outer
-            lefts = np.array([np.ravel(left(frames.current[i], frames.lags[i])) for i in use])
-            rights = np.array([np.ravel(right(frames.current[i], frames.lags[i])) for i in use])
+            lefts = _stacked(stacks, term.frame.left, use)
+            if lefts is None:
+                lefts = np.array([np.ravel(left(frames.current[i], frames.lags[i])) for i in use])
+            rights = _stacked(stacks, term.frame.right, use)
+            if rights is None:
+                rights = np.array([np.ravel(right(frames.current[i], frames.lags[i]))
+                                   for i in use])
             value = lefts.T @ rights
         else:
+            rows = stacks.evaluate(term.frame, use) if stacks is not None else None
+            steps = rows if rows is not None else (
+                term.evaluate(frames.current[i], frames.lags[i]) for i in use)
             value = None
-            for i in use:
-                step = term.evaluate(frames.current[i], frames.lags[i])
+            for step in steps:        # in step order, as the step-by-step sum adds them
                 value = step if value is None else value + step
         value = _fit(value, shape)
         total = value if total is None else total + value
     return _fit(0.0 if total is None else total, shape)
+
+
+def _stacked(stacks, node, use):
+    """Returns `node` at the steps `use` as rows (n, entries), or None to go step by step."""
+    if stacks is None:
+        return None
+    value = stacks.evaluate(node, use)
+    return None if value is None else np.asarray(value, dtype=float).reshape(len(use), -1)
 
 
 def run_gradients(problem: Problem, options: GradientOptions = GradientOptions(),
@@ -523,7 +546,8 @@ def run_gradients(problem: Problem, options: GradientOptions = GradientOptions()
         plan = _scaled(plan, scale, problem)
         n = len(trace.steps)
         if options.truncate is None:
-            result = _backward(plan, cell, frames, counted_index, n - 1, 0, keep_parts=True)
+            result = _backward(plan, cell, frames, counted_index, n - 1, 0, keep_parts=True,
+                               constants=problem.params)
         else:
             result = _truncated(plan, cell, frames, counted_index, options.truncate)
     grads, parts, initial, initial_parts, params, param_parts = result
