@@ -3,6 +3,7 @@
     python benchmarks/bench_big.py            # every case at full size, 3 paired rounds
     python benchmarks/bench_big.py --quick    # a smoke run: smaller cases, 1 round
     python benchmarks/bench_big.py --only trace-h64 --rounds 5
+    python benchmarks/bench_big.py --only trace-h64 --before OLD_CHECKOUT  # both, same rounds
 
 Not a test (machines are noisy). Every problem is generated here, with the
 same seeded weights as bench_trace.write_big_problem; none is stored.
@@ -70,6 +71,27 @@ def paired(a: list[str], b: list[str], rounds: int) -> tuple[float, float]:
     return statistics.median(times_a), statistics.median(times_b)
 
 
+def alternated(commands: list[list[str]], rounds: int) -> list[float]:
+    """Returns the median wall times of commands run in turn, the order reversed every round."""
+    times = [[] for _ in commands]
+    for i in range(rounds):
+        order = list(range(len(commands)))
+        for k in (order if i % 2 == 0 else order[::-1]):
+            times[k].append(run(commands[k]))
+    return [statistics.median(t) for t in times]
+
+
+def _source_command(tree: Path) -> list[str]:
+    """Returns how to start the rnncli of a source tree (its package first on sys.path)."""
+    # PYTHONPATH alone loses to the current folder's rnncli/ under `python -m`.
+    start = (f"import sys; sys.path.insert(0, {str(tree.resolve())!r}); "
+             "sys.argv[0] = 'rnncli'; from rnncli.cli import main; main()")
+    return [sys.executable, "-c", start]
+
+
+BEFORE: Path | None = None      # --before: another source tree timed beside this rnncli
+
+
 def peak_memory_mib(command: list[str]) -> float:
     """Returns the maximum resident set size of one run of a command, in MiB."""
     if TIME_V.exists():
@@ -100,11 +122,18 @@ def trace_case(tmp: Path, name: str, hidden: int, steps: int, rounds: int) -> di
     ours = rnncli_command() + ["trace", str(problem), "--format", "json"]
     bare = BARE + [str(hidden), "32", str(steps)]
     _check_same_numbers(ours, bare)
-    mine, anchor = paired(ours, bare, rounds)
+    if BEFORE:
+        # Three commands in turn: this rnncli, the other tree's, the anchor.
+        theirs = _source_command(BEFORE) + ["trace", str(problem), "--format", "json"]
+        mine, before, anchor = alternated([ours, theirs, bare], rounds)
+    else:
+        mine, anchor = paired(ours, bare, rounds)
     row = {"case": name, "rnncli_s": mine, "anchor_s": anchor, "ratio": mine / anchor,
            "peak_mib": peak_memory_mib(ours), "file_mib": problem.stat().st_size / 2**20,
            "command": f"rnncli trace {name}.yaml --format json", "rounds": rounds,
            "npz": list(moved)}
+    if BEFORE:
+        row.update(before_s=before, before_ratio=before / anchor, over_before=mine / before)
     if moved:
         row["load_s"] = _load_alone(problem)
     return row
@@ -168,13 +197,6 @@ def startup_case(rounds: int) -> dict:
 
 
 AGAINST: list = []      # --against SRC: the rnncli command of that source tree
-
-
-def _source_command(source: Path) -> list[str]:
-    """Returns the command running the rnncli of another source tree (its package first)."""
-    start = (f"import sys; sys.path.insert(0, {str(source.resolve())!r}); "
-             "sys.argv[0] = 'rnncli'; from rnncli.cli import main; main()")
-    return [sys.executable, "-c", start]
 
 
 def _graded(case: str, arguments: list[str], files: int, command_text: str) -> dict:
@@ -286,16 +308,20 @@ def main() -> None:
     parser.add_argument("--against", type=Path,
                         help="grading cases: also time the rnncli of this source tree on the same "
                              "files, back to back (e.g. a checkout of the code before a change)")
+    parser.add_argument("--before", type=Path,
+                        help="also time the rnncli of this source tree (an older checkout) in "
+                             "the same rounds of the trace cases: rnncli, it, the anchor in turn")
     args = parser.parse_args()
     if args.against:
         AGAINST.append(_source_command(args.against))
     if args.source:
         global rnncli_command
-        # That tree's package first on sys.path (PYTHONPATH alone loses to the current
-        # folder's rnncli/ under `python -m`).
-        start = (f"import sys; sys.path.insert(0, {str(args.source.resolve())!r}); "
-                 "sys.argv[0] = 'rnncli'; from rnncli.cli import main; main()")
-        rnncli_command = lambda: [sys.executable, "-c", start]  # noqa: E731
+        rnncli_command = lambda: _source_command(args.source)  # noqa: E731
+    _compile_bytecode(args.source / "rnncli" if args.source else None)
+    if args.before:
+        global BEFORE
+        BEFORE = args.before
+        _compile_bytecode(args.before / "rnncli")
     quick = args.quick
     rounds = args.rounds or (1 if quick else 3)
     long_steps = 1_000 if quick else 10_000
@@ -320,10 +346,30 @@ def main() -> None:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 
 
+def _compile_bytecode(package: Path | None) -> None:
+    """Writes the .pyc files of the rnncli package that is timed, as `pip install` does.
+
+    A source checkout run with PYTHONDONTWRITEBYTECODE set (as on some shared
+    machines) would otherwise compile its 50-odd modules from source at every
+    start, which an installed rnncli never does, and which the import floor's
+    packages (compiled when installed) never pay.
+    """
+    import compileall
+
+    if package is None:
+        import rnncli
+
+        package = Path(rnncli.__file__).parent
+    compileall.compile_dir(str(package), quiet=1)
+
+
 def _describe(row: dict) -> str:
     parts = [f"{row['case']:12}", f"rnncli {row['rnncli_s']:.2f} s"]
     if "anchor_s" in row:
         parts.append(f"anchor {row['anchor_s']:.2f} s  ratio {row['ratio']:.2f}")
+    if "before_s" in row:
+        parts.append(f"before {row['before_s']:.2f} s (ratio {row['before_ratio']:.2f}; "
+                     f"now / before {row['over_before']:.2f})")
     if "ms_per_file" in row:
         parts.append(f"{row['files']} files, {row['ms_per_file']:.1f} ms/file")
     if "cpu_ms_per_file" in row:

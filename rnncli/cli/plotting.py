@@ -33,14 +33,14 @@ def quantities_option(text: str | None, trace) -> list | None:
 
 def show_plots(trace, plot_file, plot_quantities, chart) -> bool:
     """Writes --plot and prints --chart; returns True when the chart replaced the working."""
-    from rnncli.solve.series import trace_chart
-
     if not (plot_file or chart):
         if plot_quantities:
             from rnncli.errors import UsageError
 
             raise UsageError("--plot-quantities needs --plot FILE or --chart")
         return False
+    from rnncli.solve.series import trace_chart   # here: a plain trace does not load it
+
     return show_chart(trace_chart(trace, quantities_option(plot_quantities, trace)), plot_file,
                       chart)
 

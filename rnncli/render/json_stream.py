@@ -89,11 +89,14 @@ def steps_encoder():
         # json refuses NaN and infinity (orjson writes null). The layout rewrite is sound
         # when every string is a key without escapes, a comma or a colon: names (a
         # record's dicts hold names and vectors only; anything else is counted).
-        if b"null" in data or not _names_only(steps) or (not records_only and (
+        if _places(data, b"null") or not _names_only(steps) or (not records_only and (
                 b"\\" in data or data.count(b'"') != 2 * data.count(b'":'))):
             return plain_steps(steps)
-        data = _repr_numbers(data[1:-1])
-        return data.replace(b",", b", ").replace(b'":', b'": ').decode("ascii")
+        data = _repr_numbers(data).replace(b",", b", ")
+        # In records every string is a name and no number has a colon, so each colon ends
+        # a key: a one-byte pattern, replaced several times faster than the two-byte `":`.
+        data = data.replace(b":", b": ") if records_only else data.replace(b'":', b'": ')
+        return str(memoryview(data)[1:-1], "ascii")     # the list's brackets off, uncopied
 
     return encode
 
@@ -106,15 +109,14 @@ def _repr_numbers(data: bytes) -> bytes:
     search (few in any real trace) and each is rewritten as repr(float(text)):
     orjson's digits round-trip, so float() gets the value back exactly.
     """
-    places = []
-    for pattern in (b"e-", b"0.0000"):
-        at = data.find(pattern)
-        while at != -1:
-            places.append(at)
-            at = data.find(pattern, at + 1)
+    places = _places(data, b"e-")
+    at = data.find(b"0.0000")    # (by its first byte, a digit, this would be slower)
+    while at != -1:
+        places.append(at)
+        at = data.find(b"0.0000", at + 1)
     if not places:
         return data
-    pieces, done = [], 0
+    pieces, done, view = [], 0, memoryview(data)     # (slices of a view are not copies)
     for at in sorted(places):
         if at < done:
             continue             # a second pattern inside a number already rewritten
@@ -126,10 +128,26 @@ def _repr_numbers(data: bytes) -> bytes:
         ends = [e for e in (data.find(b",", at, high), data.find(b"]", at, high),
                             data.find(b"}", at, high)) if e != -1]
         end = min(ends) if ends else high
-        pieces += [data[done:start], repr(float(data[start:end])).encode("ascii")]
+        pieces += [view[done:start], repr(float(data[start:end])).encode("ascii")]
         done = end
-    pieces.append(data[done:])
+    pieces.append(view[done:])
     return b"".join(pieces)
+
+
+def _places(data: bytes, pattern: bytes) -> list:
+    """Returns where `pattern` starts in data, found by its first byte, a letter.
+
+    bytes.find of a short pattern ending in a byte as common as `-` or `l` reads
+    the text several times slower than the C library's search for one byte,
+    which then finds only the rare letters (in names, `e` of exponents, `null`).
+    """
+    first, places = pattern[:1], []
+    at = data.find(first)
+    while at != -1:
+        if data.startswith(pattern, at):
+            places.append(at)
+        at = data.find(first, at + 1)
+    return places
 
 
 def _entry_is_the_record(step) -> bool:
