@@ -15,9 +15,9 @@ under `/usr/bin/time` (wall time and peak RSS):
    files, the big generated ones, and paths that are not regular files),
    paired with the anchor in the same round; the slowest and the largest;
 3. the largest problems the limits accept, through check, trace --format json
-   and trace (text): an LSTM whose file is just under the size limit and whose
-   trace is at the trace-value limit, and a sizes-only quantity at the
-   one-quantity limit;
+   and trace (text): an LSTM at the step limit whose trace is at the
+   trace-value limit (its inputs and weights in .npz files, past what a YAML
+   file may hold), and a sizes-only quantity at the one-quantity limit;
 4. `rnncli grade --problem P` of 200 files with 20 hostile ones, `--csv` and
    `--format json`, paired with the 180 good files alone.
 """
