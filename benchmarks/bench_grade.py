@@ -124,7 +124,7 @@ def make_noise(directory: Path, count: int, seed: int = 1) -> list[str]:
 
 def library_run(paths: list[str]) -> tuple[float, object]:
     from rnncli.render.gradebook import csv_text
-    from rnncli.grading.grade import grade_files
+    from rnncli.grading.batch import grade_files
     from rnncli.render.grade import grades_document
     from rnncli.render.json_document import dumps
 

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from grade_oracle import answers_yaml, seed002, seed002_answers
 from rnncli.cli import cli
 from rnncli.grading import grade as grade_module
-from rnncli.grading.grade import grade_files
+from rnncli.grading.batch import grade_files
 from rnncli.render.gradebook import csv_text, gradescope_results
 from rnncli.render.grade import grade_document
 

@@ -405,7 +405,7 @@ def test_follow_through_across_steps():
 
 
 def test_the_shipped_example_answers_file_earns_follow_through():
-    from rnncli.grading.grade import grade_files
+    from rnncli.grading.batch import grade_files
 
     report = grade_files([str(ROOT / "problems" / "answers" / "lstm-goodfellow-ada.yaml")])
     result = report.results[0]

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from rnncli.cli import cli
 from rnncli.files.problem import load_problem
-from rnncli.grading.grade import grade_files
+from rnncli.grading.batch import grade_files
 from rnncli.render.grade import grade_document, grades_document, render_markdown
 from rnncli.render.grade_stream import result_json
 from rnncli.render.gradebook import csv_text

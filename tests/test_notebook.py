@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rnncli.files.problem import load_problem
-from rnncli.grading.grade import grade_files
+from rnncli.grading.batch import grade_files
 from rnncli.solve.counting import count_parameters
 from rnncli.solve.graphs import build_graph
 from rnncli.solve.references import Reference, parse_reference

@@ -22,7 +22,8 @@ from rnncli.cli import cli
 from rnncli.files.answers import parse_answers
 from rnncli.files.changes import apply_changes, parse_set_option
 from rnncli.files.problem import load_problem, parse_problem
-from rnncli.grading.grade import Marking, grade_files
+from rnncli.grading.batch import grade_files
+from rnncli.grading.grade import Marking
 from rnncli.grading.questions import asked_items
 from rnncli.solve.trace import run_trace
 

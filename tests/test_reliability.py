@@ -19,7 +19,8 @@ from rnncli.files.answers import parse_answers
 from rnncli.files.problem import load_problem, parse_problem
 from rnncli.files.yaml_source import decode, load_yaml, parse_yaml
 from rnncli.grading.checking import check_problem
-from rnncli.grading.grade import Marking, grade_files
+from rnncli.grading.batch import grade_files
+from rnncli.grading.grade import Marking
 from rnncli.render.gradebook import csv_text, question_columns, write_atomically
 from rnncli.render.grade import render_markdown
 from rnncli.solve.references import parse_reference

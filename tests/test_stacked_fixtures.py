@@ -113,7 +113,7 @@ def test_the_shipped_bidirectional_lstm_is_torch_s():
 def test_answers_about_a_bidirectional_network_are_graded(tmp_path):
     """A backward direction reads later steps: grading ends (no follow-through) and is right."""
     from rnncli.files.problem import load_problem
-    from rnncli.grading.grade import grade_files
+    from rnncli.grading.batch import grade_files
 
     problem_path = ROOT / "problems" / "lstm-2layer-bidirectional-trace.yaml"
     trace = run_trace(load_problem(str(problem_path)))

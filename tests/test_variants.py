@@ -16,7 +16,7 @@ from reference_cells import relu, run_reference, sigmoid
 from rnncli.cli import cli
 from rnncli.errors import RnncliError
 from rnncli.files.problem import load_problem, parse_problem
-from rnncli.grading.grade import grade_files
+from rnncli.grading.batch import grade_files
 from rnncli.render.gradebook import csv_text, gradescope_results
 from rnncli.variants.drawing import draw_variants, student_variant
 

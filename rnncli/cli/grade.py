@@ -55,7 +55,7 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
     if (len(answers) > 1 and variant_count is None and not gradescope_path
             and output_format in ("json", "markdown")):
         _grade_streamed(answers, problem_path, output_format, precision, csv_path, debug)
-    from rnncli.grading.grade import grade_files
+    from rnncli.grading.batch import grade_files
 
     report = grade_files(answers, problem_path, variants=variant_count,
                          debug=sys.stderr if debug else None)
@@ -96,7 +96,7 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
 
 def _grade_streamed(answers, problem_path, output_format, precision, csv_path, debug) -> None:
     """Grades a batch writing each result as it comes (render/grade_stream.py), then exits."""
-    from rnncli.grading.grade import iter_grades
+    from rnncli.grading.batch import iter_grades
     from rnncli.render.grade_stream import BatchReport
 
     batch = BatchReport(problem_path, output_format, precision)
