@@ -162,7 +162,7 @@ def jacobian_phases(problem: Problem, rounds: int) -> list:
     from rnncli.files.problem import LossSpec
     from rnncli.language.expression import Number
     from rnncli.solve import jacobian as J
-    from rnncli.solve.gradients import build_plan
+    from rnncli.solve.gradient_plan import build_plan
 
     cell = build_cell(problem)
     trace = run_trace(problem, cell)

@@ -17,7 +17,7 @@ def check_problem(problem: Problem) -> None:
 
         trace = run_trace(problem)
         if problem.loss is not None:
-            from rnncli.solve.gradients import check_loss
+            from rnncli.solve.gradient_plan import check_loss
 
             check_loss(problem, trace.cell, problem.loss)
     elif level == "shapes":

@@ -24,7 +24,8 @@ from rnncli.files.problem import LossSpec, Problem
 from rnncli.language.derivatives import add, mul, shape_function, vjp
 from rnncli.language.expression import (BinOp, Broadcast, Call, Concat, Derivative, Grad, Name,
                                         Node, Number, Transpose, walk)
-from rnncli.solve.gradients import _Frames, _backward, _fit, build_plan
+from rnncli.solve.gradient_plan import build_plan
+from rnncli.solve.gradients import _Frames, _backward, _fit
 from rnncli.solve.identity_stack import IdentityStack
 from rnncli.solve.trace import GRAD_PREFIX, Trace, compile_expression, run_trace
 
