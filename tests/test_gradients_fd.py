@@ -112,7 +112,8 @@ def central_difference(problem, group: str, name: str) -> np.ndarray:
     return grad
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(problems())
 def test_gradients_equal_central_differences(problem):
     assume(well_scaled(problem))
@@ -131,8 +132,10 @@ def test_gradients_equal_central_differences(problem):
     assert gradients_document(result)["schema"] == "rnncli/gradients@1"
 
 
+# data_too_large: hypothesis 6.0 (the oldest allowed) can trip it while shrinking the
+# random problems' byte stream, which says nothing about rnncli.
 @settings(max_examples=max(EXAMPLES // 3, 10), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(problems())
 def test_truncate_one_is_each_step_alone(problem):
     """--truncate 1: the loss of step s reaches only step s's parameters (the state it read held)."""
