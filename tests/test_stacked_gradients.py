@@ -208,3 +208,21 @@ def test_a_solution_sheet_of_a_network_with_a_loss_works_its_gradients(tmp_path)
     (row,) = [r for r in csv.DictReader(io.StringIO(key.stdout))
               if r["reference"] == "grad.h_l0_reverse[2]"]
     np.testing.assert_array_equal(np.array(json.loads(row["value"])), value)
+
+
+def test_a_networks_gradients_are_worked_layer_by_layer_in_the_order_they_run(tmp_path):
+    case, grads = load(HERE / "torch_stacked_gradients" / "lstm_2layers_bidirectional.json")
+    path = tmp_path / "net.yaml"
+    path.write_text(case_yaml(case, grads, packed=True))
+    result = CliRunner().invoke(cli, ["gradients", str(path), "--format", "markdown"])
+    assert result.exit_code == 0, result.output[-500:]
+    headings = [line[3:] for line in result.stdout.splitlines() if line.startswith("## ")]
+    groups = [h for h in headings if "step t =" not in h and h not in ("Loss", "Initial states")]
+    assert [g.split(" (")[0] for g in groups[:5]] == ["Output", "Layer 1 reverse", "Layer 1 forward",
+                                                     "Layer 0 reverse", "Layer 0 forward"]
+    last = case["steps"]
+    reverse = [h for h in headings if h.startswith("Layer 0 reverse, step t = ")]
+    forward = [h for h in headings if h.startswith("Layer 0 forward, step t = ")]
+    assert reverse == [f"Layer 0 reverse, step t = {t}" for t in range(1, last + 1)]
+    assert forward == [f"Layer 0 forward, step t = {t}" for t in range(last, 0, -1)]
+    assert "Cell: lstm, pytorch convention" in result.stdout

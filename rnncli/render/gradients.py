@@ -11,7 +11,7 @@ from rnncli.language.printing.latex import LatexPrinter, latex_name
 from rnncli.language.printing.text import TextPrinter
 from rnncli.render.json_document import plain
 from rnncli.render.trace import describe_cell, one_line, value_text
-from rnncli.solve.gradient_working import work_initial, work_param, work_steps
+from rnncli.solve.gradient_working import work_groups, work_initial, work_param
 from rnncli.solve.working import scalar_test
 
 
@@ -64,13 +64,18 @@ def text_sections(result, precision: int):
     lines += [f"L({t}) = {value_text(v, precision)}" for t, v in result.losses]
     lines.append(f"L = {format_number(result.loss, precision).replace('-', '−')}")
     yield "Loss", lines
-    for step in work_steps(result):
-        printer = _printer(TextPrinter, result, step.t, precision)
-        lines = []
-        for worked in step.gradients:
-            target = f"∂L/∂{worked.name}({step.t})"
-            lines.append(_line(target, _forms(printer, worked), value_text(worked.value, precision)))
-        yield f"Step t = {step.t} (backward)", lines
+    for group, steps in work_groups(result):
+        if group:
+            yield group, []       # a network's layer and direction, then its steps
+        for step in steps:
+            printer = _printer(TextPrinter, result, step.t, precision)
+            lines = []
+            for worked in step.gradients:
+                target = f"∂L/∂{worked.name}({step.t})"
+                lines.append(_line(target, _forms(printer, worked),
+                                   value_text(worked.value, precision)))
+            yield (f"{group.split(' (')[0]}, step t = {step.t}" if group
+                   else f"Step t = {step.t} (backward)"), lines
     initial = work_initial(result)
     if initial:
         # Each at its own step: before the first, or after the last for a backward direction.
@@ -127,7 +132,7 @@ def render_markdown(result, precision: int) -> str:
     out = [f"# {one_line(problem.title or 'Gradients')}", ""]
     if problem.source:
         out += [f"Source: {one_line(problem.source)}", ""]
-    out += [f"Cell: {describe_cell(problem)}.", "", heading(result) + ".", ""]
+    out += [f"Cell: {describe_cell(result.trace.problem)}.", "", heading(result) + ".", ""]
     for title, lines in text_sections(result, precision):
         out += [f"## {title}", ""] + [f"- `{line}`" for line in lines] + [""]
     return "\n".join(out)
@@ -138,7 +143,7 @@ def render_gradients_text(result, precision: int, console) -> None:
 
     from rnncli.render.text import title_lines
 
-    title_lines(console, result.problem)
+    title_lines(console, result.trace.problem)
     console.print(Text(heading(result), style="dim"), soft_wrap=True)
     for title, lines in text_sections(result, precision):
         console.print()
@@ -180,11 +185,16 @@ def render_latex(result, precision: int) -> str:
     rows += [(f"L^{{({t})}}", [_latex_value(v, precision)]) for t, v in result.losses]
     rows.append(("L", [_latex_value(result.loss, precision)]))
     body += ["\\subsection*{Loss}"] + align_rows(rows)
-    for step in work_steps(result):
-        printer = _latex_printer(result, step.t, precision)
-        rows = [(_d(w.name, step.t), _forms(printer, w) + [_latex_value(w.value, precision)])
-                for w in step.gradients]
-        body += [f"\\subsection*{{Step $t = {step.t}$ (backward)}}"] + align_rows(rows)
+    for group, steps in work_groups(result):
+        level = "\\subsection*"
+        if group:
+            body.append("\\subsection*{" + latex_text(group) + "}")
+            level = "\\subsubsection*"
+        for step in steps:
+            printer = _latex_printer(result, step.t, precision)
+            rows = [(_d(w.name, step.t), _forms(printer, w) + [_latex_value(w.value, precision)])
+                    for w in step.gradients]
+            body += [f"{level}{{Step $t = {step.t}$ (backward)}}"] + align_rows(rows)
     initial = work_initial(result)
     if initial:
         rows = [(_d(w.name, w.t), _forms(_latex_printer(result, w.t, precision), w)

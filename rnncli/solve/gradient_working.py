@@ -117,6 +117,31 @@ def work_steps(result: Gradients) -> tuple:
     return tuple(worked)
 
 
+def work_groups(result: Gradients) -> list:
+    """Returns [(title or None, [WorkedBackwardStep])] in the order the backward pass runs.
+
+    A lone cell is one group, from the last step to the first. A network goes
+    block by block from the top down, each layer and direction alone: a forward
+    one from its last step to its first, a backward one from its first step to
+    its last (its gradients flow forward in time).
+    """
+    if not result.cell.blocks:
+        return [(None, list(work_steps(result)))]
+    order = [e.name for e in reversed(result.cell.equations)]
+    groups = []
+    for block in reversed(result.cell.schedule):
+        names = [q for q in order if q in block.names]
+        steps = list(reversed(result.steps)) if block.direction == "forward" else list(result.steps)
+        worked = [WorkedBackwardStep(step.t, tuple(
+            work_parts(result, q, step.t, [(step.t, p) for p in step.parts.get(q, ())],
+                       step.grads[q]) for q in names)) for step in steps]
+        title = block.title[:1].upper() + block.title[1:]
+        title += (" (back from the first step to the last: it read t+1)"
+                  if block.direction == "reverse" else " (back from the last step)")
+        groups.append((title, worked))
+    return groups
+
+
 def initial_step(result: Gradients, q: str) -> int:
     """Returns the step a state's initial value sits at: before the first step, or after the
     last for a backward direction of a network (it reads t+1)."""

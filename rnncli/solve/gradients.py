@@ -354,9 +354,11 @@ def run_gradients(problem: Problem, options: GradientOptions = GradientOptions()
         loss = replace(loss, at=loss.at if options.at is None else options.at,
                        mean=loss.mean if options.mean is None else options.mean)
         problem = replace(problem, loss=loss)
+    given = problem
     if cell is None:
         # A network (layers, a backward direction, packed framework tensors) is worked as
         # the one flat cell every command runs: its per-gate, per-layer parameter names.
+        # The trace keeps the problem as given, for headings.
         cell, effective = network_cell(problem)
         problem = effective.problem
     if options.truncate is not None and any(b.direction == "reverse" for b in cell.schedule):
@@ -364,7 +366,7 @@ def run_gradients(problem: Problem, options: GradientOptions = GradientOptions()
                          "also sends gradients forward (its backward direction reads t+1): "
                          "leave out --truncate", file=problem.file)
     check_loss(problem, cell, loss)
-    trace = run_trace(problem, cell, overrides)
+    trace = run_trace(given, cell, overrides)
     plan = build_plan(problem, cell, loss)
     first = problem.time_start
     counted = counted_steps(problem, loss.at, option=options.at is not None)
