@@ -31,16 +31,18 @@ def load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def case_yaml(case: dict, packed: bool) -> str:
+def case_yaml(case: dict, packed: bool, inputs: dict | None = None, extra: str = "") -> str:
+    """Returns a fixture's network as a problem file (`inputs` and `extra` added to it)."""
     params = case["state_dict"] if packed else case["params"]
-    extra = f"layers: {case['layers']}\nbidirectional: {str(case['bidirectional']).lower()}\n"
+    network = f"layers: {case['layers']}\nbidirectional: {str(case['bidirectional']).lower()}\n"
     if case["proj_size"]:
-        extra += f"proj_size: {case['proj_size']}\n"
+        network += f"proj_size: {case['proj_size']}\n"
     return problem_yaml(cell=case["cell"], convention=case["convention"],
                         bias=None if case["bias"] else False,
                         params={n: np.array(v) for n, v in params.items()},
                         initial={n: np.array(v) for n, v in case["initial"].items()},
-                        inputs={"x": [np.array(v) for v in case["inputs"]["x"]]}, extra=extra)
+                        inputs={"x": [np.array(v) for v in case["inputs"]["x"]], **(inputs or {})},
+                        extra=network + extra)
 
 
 def test_the_configurations_cover_every_cell_and_kind():

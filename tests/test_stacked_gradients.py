@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from problem_text import problem_yaml
+from test_stacked_fixtures import case_yaml as stacked_case_yaml
 from rnncli.cli import cli
 from rnncli.files.problem import parse_problem
 from rnncli.solve.gradients import GradientOptions, run_gradients
@@ -34,17 +34,9 @@ def load(path: Path) -> tuple[dict, dict]:
 
 
 def case_yaml(case: dict, grads: dict, packed: bool) -> str:
-    params = case["state_dict"] if packed else case["params"]
-    extra = f"layers: {case['layers']}\nbidirectional: {str(case['bidirectional']).lower()}\n"
-    if case["proj_size"]:
-        extra += f"proj_size: {case['proj_size']}\n"
-    return problem_yaml(cell=case["cell"], convention=case["convention"],
-                        bias=None if case["bias"] else False,
-                        params={n: np.array(v) for n, v in params.items()},
-                        initial={n: np.array(v) for n, v in case["initial"].items()},
-                        inputs={"x": [np.array(v) for v in case["inputs"]["x"]],
-                                "target": [np.array(v) for v in grads["targets"]]},
-                        extra=extra + LOSS)
+    """Returns the fixture's network as a problem, with its targets and the loss torch used."""
+    return stacked_case_yaml(case, packed, {"target": [np.array(v) for v in grads["targets"]]},
+                             LOSS)
 
 
 def test_the_gradient_cases_cover_every_cell_and_kind():
