@@ -118,12 +118,13 @@ def result_json(result) -> str:
     """
     from rnncli.render.grade import grade_document
 
-    try:
-        import numpy as np
-        import orjson
-    except ImportError:             # pragma: no cover - orjson is a dependency
+    import numpy as np
+
+    from rnncli.render.json_document import fast_json
+    from rnncli.render.json_stream import array_json
+
+    if fast_json() is None:         # missing, or writing numbers otherwise: `dumps` itself
         return dumps(grade_document(result))
-    from rnncli.render.json_stream import _repr_numbers
 
     vectors: list = []
 
@@ -137,10 +138,9 @@ def result_json(result) -> str:
     text = dumps(grade_document(result, stand_in))
     if not vectors:
         return text
-    encoded = [orjson.dumps(v, option=orjson.OPT_SERIALIZE_NUMPY) for v in vectors]
-    if any(b"null" in data for data in encoded):
+    pieces = [array_json(v) for v in vectors]
+    if None in pieces:              # a NaN or an infinity: dumps refuses them, as it must
         return dumps(grade_document(result))
-    pieces = [_repr_numbers(data).replace(b",", b", ").decode("ascii") for data in encoded]
     found: list = []
 
     def value_text(match) -> str:

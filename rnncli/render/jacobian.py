@@ -8,6 +8,7 @@ from rnncli.language.printing.base import format_number
 from rnncli.language.printing.latex import LatexPrinter, latex_name
 from rnncli.language.printing.text import TextPrinter
 from rnncli.render.json_document import dumps, fast_json, plain
+from rnncli.render.json_stream import array_json
 from rnncli.render.trace import MAX_SHOWN_ENTRIES, one_line, value_text
 
 
@@ -188,32 +189,13 @@ def jacobian_json(result) -> str:
 def _array_encoder():
     """Returns encode(value) -> its JSON text as dumps(plain(value)) writes it, or None
     without orjson."""
-    orjson = fast_json()
-    if orjson is None:           # missing, or writing numbers otherwise: the standard library
+    if fast_json() is None:      # missing, or writing numbers otherwise: the standard library
         return None
-    option = orjson.OPT_SERIALIZE_NUMPY
 
     def encode(value) -> str:
         value = np.asarray(value, dtype=np.float64)
         if value.ndim == 0 or value.size == 0:
             return dumps(plain(value))
-        value = np.ascontiguousarray(value)
-        data = orjson.dumps(value, option=option)
-        if b"null" in data:       # NaN or infinity: dumps refuses them, as it must
-            return dumps(plain(value))
-        flat = value.ravel()
-        size = np.abs(flat)
-        # Below 1e-10 both write d.ddde-NN alike (two-digit exponents): left as they are.
-        tiny = np.flatnonzero((size < 1e-4) & (size >= 1e-10))
-        if tiny.size:
-            # One token per number, in order, with the brackets around it: "[[0.5", "2.0]".
-            tokens = data.split(b",")
-            for index, number in zip(tiny.tolist(), flat[tiny].tolist()):
-                token = tokens[index]
-                start = len(token) - len(token.lstrip(b"["))
-                stop = len(token.rstrip(b"]"))
-                tokens[index] = token[:start] + repr(number).encode("ascii") + token[stop:]
-            data = b",".join(tokens)
-        return data.replace(b",", b", ").decode("ascii")
+        return array_json(np.ascontiguousarray(value)) or dumps(plain(value))
 
     return encode

@@ -92,7 +92,7 @@ def steps_encoder():
         if _places(data, b"null") or not _names_only(steps) or (not records_only and (
                 b"\\" in data or data.count(b'"') != 2 * data.count(b'":'))):
             return plain_steps(steps)
-        data = _repr_numbers(data).replace(b",", b", ")
+        data = repr_numbers(data).replace(b",", b", ")
         # In records every string is a name and no number has a colon, so each colon ends
         # a key: a one-byte pattern, replaced several times faster than the two-byte `":`.
         data = data.replace(b":", b": ") if records_only else data.replace(b'":', b'": ')
@@ -101,7 +101,19 @@ def steps_encoder():
     return encode
 
 
-def _repr_numbers(data: bytes) -> bytes:
+def array_json(value) -> str | None:
+    """Returns a float64 array's JSON text as `dumps(value.tolist())` writes it, by orjson; None
+    when orjson is missing (or writes numbers otherwise) or the array holds NaN or infinity."""
+    orjson = fast_json()
+    if orjson is None:
+        return None
+    data = orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY)
+    if b"null" in data:           # NaN or infinity: dumps refuses them, as it must
+        return None
+    return repr_numbers(data).replace(b",", b", ").decode("ascii")
+
+
+def repr_numbers(data: bytes) -> bytes:
     """Returns orjson's compact text with its numbers below 1e-4 as repr writes them.
 
     orjson writes 0.000015 and 1e-7 where repr writes 1.5e-05 and 1e-07; every
