@@ -147,21 +147,17 @@ class _Frames:
             # Outside the window only values are read (gradients are read at their own step).
             for index in range(low, top + 1):
                 self.current[index] = dict(self.base[index])
-        # The lists the compiled trees read lagged values from, made once per pass.
+        # What the compiled trees read lagged values from (lag -> that step's values), made
+        # once per pass; a dict, as a backward direction reads lag -1 (step t+1).
         if not hasattr(self, "lags"):
             self.lags = [None] * len(self.base)
         n = len(self.base)
         for index in range(max(0, low + self.min_lag), min(n, top + self.max_lag + 1)):
-            if self.min_lag == 0:
-                self.lags[index] = [self.current[index]] + [
-                    self.current[index - k] if index - k >= 0 else self.initial
-                    for k in range(1, self.max_lag + 1)]
-            else:   # lagged[-1] is step t+1 (a dict: a list would read it from the end)
-                self.lags[index] = {k: self.current[index - k] if 0 <= index - k < n
-                                    else self.initial
-                                    for k in range(self.min_lag, self.max_lag + 1)}
+            self.lags[index] = {k: self.current[index - k] if 0 <= index - k < n
+                                else self.initial
+                                for k in range(self.min_lag, self.max_lag + 1)}
 
-    def lagged(self, index: int) -> list:
+    def lagged(self, index: int) -> dict:
         return self.lags[index]
 
 
