@@ -89,12 +89,19 @@ def test_the_stream_is_the_document_dumps_writes(name):
     assert text + "\n" == golden.read_text(encoding="utf-8")
 
 
-def test_without_orjson_the_stream_is_the_same(monkeypatch):
-    trace = run_trace(load_problem(str(ROOT / "problems" / "lstm-standard.yaml")))
+@pytest.fixture
+def fresh_probe():
+    """fast_json probes orjson once per process: again here, and again after the test."""
     from rnncli.render import json_document
 
+    json_document.fast_json.cache_clear()
+    yield
+    json_document.fast_json.cache_clear()
+
+
+def test_without_orjson_the_stream_is_the_same(monkeypatch, fresh_probe):
+    trace = run_trace(load_problem(str(ROOT / "problems" / "lstm-standard.yaml")))
     monkeypatch.setitem(sys.modules, "orjson", None)        # `import orjson` fails
-    monkeypatch.setattr(json_document, "_FAST", [])         # probed again
     assert steps_encoder() is plain_steps
     assert streamed(trace) == dumps(trace_document(trace))
 
@@ -130,7 +137,7 @@ def test_big_traces_round_trip_exactly_in_memory_bounded_by_a_chunk(monkeypatch)
     assert np.array_equal(np.array(last), trace.steps[-1].values["h"])
 
 
-def test_an_orjson_that_writes_numbers_otherwise_is_not_used(monkeypatch):
+def test_an_orjson_that_writes_numbers_otherwise_is_not_used(monkeypatch, fresh_probe):
     """orjson before 3.11.7 wrote 1e16 where repr writes 1e+16: such a version is probed once
     and left unused, so the bytes stay the standard library's."""
     from rnncli.render import json_document
@@ -144,5 +151,4 @@ def test_an_orjson_that_writes_numbers_otherwise_is_not_used(monkeypatch):
                 "e+", "e").encode()
 
     monkeypatch.setitem(sys.modules, "orjson", OldOrjson)
-    monkeypatch.setattr(json_document, "_FAST", [])
     assert json_document.fast_json() is None and steps_encoder() is plain_steps

@@ -1,6 +1,7 @@
 """Results -> plain JSON documents with a `schema` key (docs/file-formats.md), full float64 precision."""
 from __future__ import annotations
 
+import functools
 import json
 
 
@@ -62,23 +63,20 @@ def dumps(document: dict) -> str:
 # floats, the largest float. Numbers below 1e-4 are rewritten by the callers.
 _PROBE = (1e16, 2.2202240046453884e16, 1e22, 1.5e300, 1.7976931348623157e308, 1e15, 123.0,
           0.1, -2.5, 0.0001, 12345678901234567.0, 100.0)
-_FAST: list = []
 
 
+@functools.cache
 def fast_json():
     """Returns orjson if it is installed and writes numbers as `dumps` does, else None.
 
     Checked once per process on a probe of numbers: an orjson whose text differs
     is not used (the standard library writes the same document, slower).
     """
-    if not _FAST:
-        try:
-            import numpy as np
-            import orjson
-        except ImportError:          # the optional speed-up is missing
-            _FAST.append(None)
-        else:
-            written = orjson.dumps(np.array(_PROBE), option=orjson.OPT_SERIALIZE_NUMPY)
-            expected = ("[" + ",".join(repr(x) for x in _PROBE) + "]").encode("ascii")
-            _FAST.append(orjson if written == expected else None)
-    return _FAST[0]
+    try:
+        import numpy as np
+        import orjson
+    except ImportError:              # the optional speed-up is missing
+        return None
+    written = orjson.dumps(np.array(_PROBE), option=orjson.OPT_SERIALIZE_NUMPY)
+    expected = ("[" + ",".join(repr(x) for x in _PROBE) + "]").encode("ascii")
+    return orjson if written == expected else None
