@@ -169,8 +169,7 @@ def render_latex(trace, precision: int, baseline=None, all_steps: bool = False) 
             heading = r"\subsubsection*"
         for step in steps:
             if isinstance(step, Skipped):
-                body.append(r"\noindent\emph{" + latex_text(step.text()).replace(
-                    "--all-steps", r"\texttt{-{}-all-steps}") + ".}\n")
+                body.append(r"\noindent\emph{" + _left_out(step.text()) + ".}\n")
                 continue
             printer = _printer(LatexPrinter, trace, precision, step.t, breakable=True)
             body.append(f"{heading}{{Step $t = {step.t}$}}")
@@ -204,12 +203,18 @@ def summary_latex(trace, precision: int, all_steps: bool = False):
     rows = []
     for step in summary_steps(trace.steps, all_steps):
         if isinstance(step, int):
-            rows.append([r"\ldots", f"({step} steps not shown; " + r"\texttt{-{}-all-steps}"
-                         + " shows them)"] + [""] * (len(names) - 1))
+            rows.append([r"\ldots"] + [_left_out(c) for c in gap_row(step, len(names) + 1)[1:]])
             continue
         values = {**step.inputs, **step.values}
         rows.append([str(step.t)] + [_latex_cell(printer, values[n], n in given) for n in names])
     return header, rows
+
+
+def _left_out(text: str) -> str:
+    """Returns the note of steps left out in LaTeX, the option in typewriter (no en dash)."""
+    from rnncli.render.latex import latex_text
+
+    return latex_text(text).replace("--all-steps", r"\texttt{-{}-all-steps}")
 
 
 def _latex_cell(printer, value, given: bool) -> str:
