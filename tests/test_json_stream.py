@@ -20,7 +20,8 @@ from hypothesis.extra import numpy as hnp
 
 from rnncli.files.problem import load_problem, parse_problem
 from rnncli.render.json_document import dumps, trace_document
-from rnncli.render.json_stream import plain_steps, steps_encoder, write_trace_json
+from rnncli.render.json_stream import (SMALL_NUMBERS_SHARE, array_json, plain_steps, steps_encoder,
+                                       write_trace_json)
 from rnncli.solve.trace import StepRecord, run_trace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,28 @@ def test_every_magnitude_is_written_as_json_dumps_writes_it():
     encoded = encode(values)
     assert encoded == json.dumps(values.tolist())
     assert np.array_equal(np.array(json.loads(encoded)), values)      # round trip, bit for bit
+
+
+@settings(max_examples=300, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=2, max_side=8),
+                  elements=st.floats(allow_nan=False, allow_infinity=False)))
+def test_array_json_writes_what_dumps_writes(array):
+    text = array_json(np.ascontiguousarray(array))
+    assert text is None or text == json.dumps(array.tolist())
+
+
+@pytest.mark.parametrize("small", [0, 1, 64 // SMALL_NUMBERS_SHARE, 64 // SMALL_NUMBERS_SHARE + 1, 64])
+def test_array_json_with_few_or_many_numbers_below_1e_4(small):
+    """Both ways of writing numbers below 1e-4 (rewritten one by one, or the whole array by
+    the standard library) give dumps's text and the exact values back."""
+    pytest.importorskip("orjson")
+    rng = np.random.default_rng(small)
+    values = np.round(rng.uniform(-1, 1, 64), 4)
+    values[:small] = rng.uniform(-1e-4, 1e-4, small) * 10.0 ** -rng.integers(0, 12, small)
+    rng.shuffle(values)
+    text = array_json(values)
+    assert text == json.dumps(values.tolist())
+    assert np.array_equal(np.array(json.loads(text)), values)
 
 
 def test_a_non_finite_value_is_refused_as_dumps_refuses_it():
