@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from rnncli.files.answers import Answers, check_value, is_blank, shown
+from rnncli.grading.answers_memo import AnswersMemo, answers_key
 from rnncli.grading.diagnoses import Diagnosis
 from rnncli.errors import ProblemError, RnncliError
 from rnncli.files.problem import Problem
@@ -144,6 +145,9 @@ class Marking:
                 under.append(item.changes)
         self.groups = {key: self._changed(key, solution) for key, solution in solutions.items()
                        if key and any(i.changes == key for i in self.items)}
+        # Files with the same answers get the same marks (answers_memo.py): the copies below
+        # (changed networks, self-check's own items) are marked through this one.
+        self._memo = AnswersMemo()
 
     def _index(self, items) -> None:
         """Sets the lookups of the items marked on this (unchanged or changed) network."""
@@ -155,6 +159,7 @@ class Marking:
     def _changed(self, key: tuple, solution: Solution) -> "Marking":
         """Returns the Marking of the network one `set:` changes, for the items asked under it."""
         marking = copy.copy(self)
+        marking._memo = None
         marking.problem = solution.problem
         marking.solution = solution
         marking.groups = {}
@@ -185,6 +190,16 @@ class Marking:
     def grade(self, answers: Answers) -> StudentGrade:
         """Returns the StudentGrade of one answers file."""
         check_answer_count(answers, len(self.items))
+        if self._memo is None:
+            return self._grade(answers)
+        key = answers_key(answers)
+        found = self._memo.get(key, answers)
+        if found is None:
+            found = self._grade(answers)
+            self._memo.put(key, found)
+        return found
+
+    def _grade(self, answers: Answers) -> StudentGrade:
         if self.grades_answered:
             return self._for_answers(answers).grade(answers)
         given, extra, not_graded, written = self._collect(answers)
@@ -260,6 +275,7 @@ class Marking:
                     ANSWERED, single, 1.0, None if count else tolerance,
                     int(expected) if count else np.array(expected, dtype=float), None)
         marking = copy.copy(self)
+        marking._memo = None
         marking.grades_answered = False
         marking.items = tuple(items.values())
         marking._index(marking.items)
