@@ -22,11 +22,14 @@ from rnncli.cli.app import cli, emit, format_option, precision_option
 @click.option("--variants", "variant_count", type=click.IntRange(1, 10_000), metavar="N",
               help="Grade each file against its student's exam variant of --problem (rnncli "
                    "variants PROBLEM --count N made them).")
+@click.option("--jobs", type=click.IntRange(1, 64), metavar="N",
+              help="Grade with N processes (default: one per CPU for 64 files or more, "
+                   "else 1); the report is the same, in the order the files were given.")
 @click.option("--debug", is_flag=True,
               help="If grading a file fails unexpectedly (a bug), print the traceback on "
                    "stderr; the file is scored 0 either way.")
 def grade(answers, problem_path, output_format, precision, csv_path, gradescope_path, variant_count,
-          debug):
+          jobs, debug):
     """Grade answers files: tolerances, follow-through credit, diagnoses of common slips.
 
     Without --problem, each answers file is graded against its own `problem:`
@@ -54,11 +57,18 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
         raise UsageError("standard input (-) can be read only once")
     if (len(answers) > 1 and variant_count is None and not gradescope_path
             and output_format in ("json", "markdown")):
-        _grade_streamed(answers, problem_path, output_format, precision, csv_path, debug)
-    from rnncli.grading.batch import grade_files
+        _grade_streamed(answers, problem_path, output_format, precision, csv_path, jobs, debug)
+    if variant_count is None:
+        from rnncli.grading.grade import GradeReport
+        from rnncli.grading.parallel import iter_graded, job_count
 
-    report = grade_files(answers, problem_path, variants=variant_count,
-                         debug=sys.stderr if debug else None)
+        graded = iter_graded(answers, problem_path, job_count(jobs, len(answers)), debug)
+        report = GradeReport(problem_path, tuple(result for result, _ in graded))
+    else:
+        from rnncli.grading.batch import grade_files
+
+        report = grade_files(answers, problem_path, variants=variant_count,
+                             debug=sys.stderr if debug else None)
     for result in report.results:
         if result.error:
             click.echo(f"Error: {result.error}", err=True)
@@ -94,14 +104,20 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
     sys.exit(report.exit_code)
 
 
-def _grade_streamed(answers, problem_path, output_format, precision, csv_path, debug) -> None:
-    """Grades a batch writing each result as it comes (render/grade_stream.py), then exits."""
-    from rnncli.grading.batch import iter_grades
-    from rnncli.render.grade_stream import BatchReport
+def _grade_streamed(answers, problem_path, output_format, precision, csv_path, jobs,
+                    debug) -> None:
+    """Grades a batch writing each result as it comes (render/grade_stream.py), then exits;
+    with several processes, each result is written out where it is graded."""
+    from functools import partial
+
+    from rnncli.grading.parallel import iter_graded, job_count
+    from rnncli.render.grade_stream import BatchReport, result_text
 
     batch = BatchReport(problem_path, output_format, precision)
-    for result in iter_grades(answers, problem_path, debug=sys.stderr if debug else None):
-        batch.add(result)
+    finish = partial(result_text, output_format, precision)
+    for result, text in iter_graded(answers, problem_path, job_count(jobs, len(answers)), debug,
+                                    finish):
+        batch.add(result, text)
     for error in batch.errors:
         click.echo(f"Error: {error}", err=True)
     if csv_path:

@@ -46,21 +46,33 @@ def iter_grades(paths, problem_path: str | None = None, debug=None):
     each answers file is read, graded and let go before the next, so a caller
     that writes each result as it comes (`rnncli grade`) holds one file at a time.
     """
-    markings: dict[str, Marking] = {}
-    fixed = Marking(load_problem(problem_path)) if problem_path is not None else None
+    grader = Grader(problem_path, debug)
     for path in paths:
+        yield grader.grade(path)
+
+
+class Grader:
+    """Grades answers files one by one: against one problem, or each against its own."""
+
+    def __init__(self, problem_path: str | None = None, debug=None):
+        self.debug = debug
+        self.markings: dict[str, Marking] = {}
+        self.fixed = Marking(load_problem(problem_path)) if problem_path is not None else None
+
+    def grade(self, path: str) -> StudentGrade:
+        """Returns the StudentGrade of one answers file; a file that cannot be read or graded
+        is an error result scored 0 (never an exception)."""
+        fixed, markings = self.fixed, self.markings
         answers = doc = None
         try:
             doc = load_yaml(path)
             answers = answers_from_document(doc)
             marking = fixed or _own_marking(answers, markings)
-            result = marking.grade(answers)
+            return marking.grade(answers)
         except RnncliError as exc:
-            result = _broken(path, answers, exc, fixed or _known(doc, answers, markings))
+            return _broken(path, answers, exc, fixed or _known(doc, answers, markings))
         except Exception as exc:  # noqa: BLE001 - the batch must finish (see grade_files)
-            result = _broken(path, answers, _internal_error(path, exc, debug), fixed)
-        answers = doc = None
-        yield result
+            return _broken(path, answers, _internal_error(path, exc, self.debug), fixed)
 
 
 def _internal_error(path: str, exc: Exception, debug) -> RnncliError:

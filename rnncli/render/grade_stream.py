@@ -41,21 +41,20 @@ class BatchReport:
                                                    newline="")
         self.ends_in_newline = False
 
-    def add(self, result) -> None:
-        """Writes one StudentGrade into the report and keeps what the summary needs of it."""
+    def add(self, result, text: str | None = None) -> None:
+        """Writes one StudentGrade into the report and keeps what the summary needs of it;
+        `text` is its `result_text` when that was already written (by a grading worker)."""
         first = not self.lines
         self.tally.add(result)
         self.lines.append(GradebookLine.of(result))
         if result.error:
             self.errors.append(result.error)
         self.lost_points = self.lost_points or result.score < result.max_score
+        if text is None:
+            text = result_text(self.format, self.precision, result)
         if self.format == "json":
-            text = result_json(result)
             self.spool.write(text if first else ", " + text)
         else:
-            from rnncli.render.grade import markdown_section
-
-            text = "\n".join(markdown_section(result, self.precision))
             self.spool.write(text if first else "\n" + text)
             self.ends_in_newline = text.endswith("\n")
 
@@ -99,6 +98,15 @@ class BatchReport:
                 break
             echo(chunk)
         self.spool.close()
+
+
+def result_text(output_format: str, precision: int, result) -> str:
+    """Returns one result's part of a streamed report: its JSON, or its Markdown section."""
+    if output_format == "json":
+        return result_json(result)
+    from rnncli.render.grade import markdown_section
+
+    return "\n".join(markdown_section(result, precision))
 
 
 # A value's stand-in while the rest of a result goes through `dumps`: a control

@@ -1,0 +1,145 @@
+"""Answers files -> their StudentGrades, graded by several processes, yielded in the files' order.
+
+Files are independent, so a class is graded by one process per CPU: each
+worker builds its own `Grader` (the problem read and marked once per worker,
+its caches and answers memo its own) and grades chunks of files; the results
+come back in the order the files were given, with at most a few chunks per
+worker in flight, so memory stays bounded by the chunks, not the class.
+
+Each result can also be rendered where it was graded (`finish`, e.g. its JSON
+text), which spreads the writing of a big report over the workers as well.
+Rendering must not depend on which process does it; every grade is exactly
+the one `Grader.grade` gives in this process (tests compare whole reports).
+
+Nothing here can stop the batch: a worker that dies (killed, out of memory)
+breaks the pool, and every chunk not yet returned is graded in this process.
+Workers are forked (Linux): started in milliseconds, with the modules already
+imported. Where fork is not available the files are graded in this process.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from collections import deque
+
+from rnncli.grading.batch import Grader
+
+CHUNK_FILES = 16        # files per task: big enough to make a task's round trip cheap
+IN_FLIGHT = 4           # tasks queued per worker: keeps workers busy, bounds results held
+MIN_FILES = 64          # fewer files are graded in this process: a worker's start costs more
+MAX_JOBS = 8
+
+_worker: dict = {}      # in a worker: its Grader and finish function
+
+
+def available_cpus() -> int:
+    """Returns how many CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:      # not Linux
+        return os.cpu_count() or 1
+
+
+def job_count(requested: int | None, files: int) -> int:
+    """Returns how many processes grade `files` files: `requested` (--jobs), else one per CPU
+    for a class (at least MIN_FILES files) and 1 for a handful of files."""
+    if requested is not None:
+        return max(1, min(requested, files))
+    if files < MIN_FILES:
+        return 1
+    return max(1, min(available_cpus(), MAX_JOBS, files // CHUNK_FILES))
+
+
+def iter_graded(paths, problem_path: str | None = None, jobs: int = 1, debug: bool = False,
+                finish=None):
+    """Yields (StudentGrade, finish(result) or None) for each answers file, in order.
+
+    `finish` is a module-level function (it runs in the workers); None there
+    means it failed, and the caller renders that result itself. The problem
+    is read here first, so a problem that cannot be read raises before any
+    worker starts, as `iter_grades` does.
+    """
+    grader = Grader(problem_path, sys.stderr if debug else None)
+    paths = list(paths)
+    context = _fork_context()
+    if jobs <= 1 or len(paths) < 2 or context is None or "-" in paths or problem_path == "-":
+        for path in paths:           # standard input can be read by one process only
+            result = grader.grade(path)
+            yield result, _finished(finish, result)
+        return
+    yield from _in_workers(paths, problem_path, jobs, debug, finish, grader, context)
+
+
+def _in_workers(paths, problem_path, jobs, debug, finish, grader, context):
+    import concurrent.futures
+    import warnings
+
+    chunks = iter([paths[i:i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES)])
+    pending: deque = deque()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that fork in a process with threads may deadlock: the threads
+        # are numpy's BLAS pool, which re-initialises itself in a forked child (atfork).
+        warnings.filterwarnings("ignore", message=r".*fork\(\) may lead to deadlocks",
+                                category=DeprecationWarning)
+        pool = concurrent.futures.ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=_start, initargs=(problem_path, debug, finish))
+        try:
+            broken = False
+
+            def submit(chunk):
+                nonlocal broken
+                if not broken:
+                    try:
+                        return pool.submit(_grade_chunk, chunk)
+                    except Exception:  # noqa: BLE001 - a broken pool: this process grades
+                        broken = True
+                return None
+
+            for chunk in chunks:
+                pending.append((chunk, submit(chunk)))
+                if len(pending) >= jobs * IN_FLIGHT:
+                    break
+            while pending:
+                chunk, future = pending.popleft()
+                done = None
+                if future is not None:
+                    try:
+                        done = future.result()
+                    except Exception:  # noqa: BLE001 - a worker died: this process grades
+                        broken = True
+                if done is None:
+                    done = [(result, _finished(finish, result))
+                            for result in map(grader.grade, chunk)]
+                following = next(chunks, None)
+                if following is not None:
+                    pending.append((following, submit(following)))
+                yield from done
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _fork_context():
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
+
+
+def _start(problem_path, debug, finish) -> None:
+    _worker["grader"] = Grader(problem_path, sys.stderr if debug else None)
+    _worker["finish"] = finish
+
+
+def _grade_chunk(paths) -> list:
+    grader, finish = _worker["grader"], _worker["finish"]
+    return [(result, _finished(finish, result)) for result in map(grader.grade, paths)]
+
+
+def _finished(finish, result):
+    if finish is None:
+        return None
+    try:
+        return finish(result)
+    except Exception:  # noqa: BLE001 - the caller renders it again, and reports what fails
+        return None
