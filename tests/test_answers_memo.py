@@ -12,6 +12,7 @@ from rnncli.grading.answers_memo import AnswersMemo, answers_key
 from rnncli.grading.batch import grade_files
 from rnncli.grading.grade import Marking
 from rnncli.render.grade import grade_document
+from rnncli.render.grade_stream import result_json
 from rnncli.render.json_document import dumps
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +52,7 @@ def test_a_class_of_repeated_answers_is_graded_as_each_file_alone(tmp_path, monk
     paths = []
     for n, body in enumerate(bodies):
         path = tmp_path / f"student{n}.yaml"
-        path.write_text(answers(body, f"Student {n}", f"id{n}"))
+        path.write_text(answers(body, f'Student "{n}" \\u0000', f"id{n}"))
         paths.append(str(path))
     marked = []
     original = Marking._grade
@@ -64,6 +65,9 @@ def test_a_class_of_repeated_answers_is_graded_as_each_file_alone(tmp_path, monk
         expected = alone.grade(parse_answers(Path(path).read_text(), path))
         assert shared.file == path and shared.student_id == expected.student_id
         assert dumps(grade_document(shared)) == dumps(grade_document(expected))
+        # Shared results are written once with stand-ins for who and where (result_json):
+        # the text is still exactly the document's, with this file's student.
+        assert result_json(shared) == dumps(grade_document(shared))
     statuses = {i.status for r in batch.results for i in r.items}
     assert {"correct", "wrong", "missing", "invalid"} <= statuses
 
