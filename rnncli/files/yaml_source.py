@@ -126,10 +126,15 @@ def read_text(path: str) -> tuple[str, str]:
     except OSError as exc:
         raise InputFileError(f"cannot read the file ({_reason(exc)})", file=name) from None
     try:
-        _require_regular(os.fstat(descriptor).st_mode, name)
+        opened = os.fstat(descriptor)
+        _require_regular(opened.st_mode, name)
         with os.fdopen(descriptor, "rb") as handle:
             descriptor = None
-            raw = handle.read(MAX_BYTES + 1)
+            # Read what the file holds (and a byte more), not the limit: a read of MAX_BYTES
+            # allocates that much first, which cost a class of small files more than parsing.
+            raw = handle.read(min(opened.st_size, MAX_BYTES) + 1)
+            if len(raw) > opened.st_size:       # it grew since: read on, up to the limit
+                raw += handle.read(MAX_BYTES + 1 - len(raw))
     except OSError as exc:
         raise InputFileError(f"cannot read the file ({_reason(exc)})", file=name) from None
     finally:
