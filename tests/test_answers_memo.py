@@ -8,7 +8,7 @@ import pytest
 
 from rnncli.files.answers import parse_answers
 from rnncli.files.problem import load_problem
-from rnncli.grading.answers_memo import AnswersMemo, answers_key
+from rnncli.grading.answers_memo import AnswersMemo, answers_key, key_size
 from rnncli.grading.batch import grade_files
 from rnncli.grading.grade import Marking
 from rnncli.render.grade import grade_document
@@ -30,6 +30,8 @@ def answers(body: str, student: str = "Ada", student_id: str = "s1", blank_lines
 @pytest.mark.parametrize("a, b", [
     ("1", "1.0"), ("1", "true"), ("1", "'1'"), ("0.0", "-0.0"), ("0.5", "'0.5'"),
     ("[1, 2]", "[1.0, 2]"), ("null", "''"), ("0.30000000000000004", "0.3"),
+    ("[0.0, 1.5]", "[-0.0, 1.5]"), ("[1.0, 2.0]", "[1, 2.0]"), ("[1.0, 2.0]", "'[1.0, 2.0]'"),
+    ("[0.5, 0.25]", "[0.5, 0.25000000000000006]"), ("{a: 0.5}", "{a: 0.50001}"),
 ])
 def test_the_key_tells_values_and_types_apart(a, b):
     first = parse_answers(answers(f"  h[1]: {a}\n"))
@@ -81,6 +83,6 @@ def test_the_memo_is_bounded_least_recently_used_out_first():
     memo.put(answers_key(third), third)
     assert memo.get(answers_key(second), second) is None
     assert memo.get(answers_key(first), first) is not None
-    small = AnswersMemo(entries=100, chars=len(answers_key(first)) * 2)
+    small = AnswersMemo(entries=100, chars=key_size(answers_key(first)) * 2)
     small.put(answers_key(first), first)                         # a key too big is not kept
     assert small.get(answers_key(first), first) is None

@@ -8,15 +8,16 @@ whose answers are the same as an earlier one's gets the earlier grade with
 this file's name and student: the same bytes in every report, at the cost of
 one dictionary lookup instead of a marking.
 
-The key is the `repr` of the answers as read: YAML gives plain Python values
-(str, int, float, bool, None, lists and mappings), whose reprs tell every
-value and type apart (`1`, `1.0`, `True`, `'1'`, `-0.0`) and write floats
-exactly. The memo is bounded (least recently used out first) by entries and
+The key holds each answer's reference, line and value as read: YAML gives
+plain Python values (str, int, float, bool, None, lists and mappings), whose
+reprs tell every value and type apart (`1`, `1.0`, `True`, `'1'`, `-0.0`)
+and write floats exactly; a vector of floats is keyed by its bytes instead. The memo is bounded (least recently used out first) by entries and
 by the size of its keys, so a class of distinct files costs bounded memory.
 """
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from collections import OrderedDict
 
 MAX_ENTRIES = 2048
@@ -26,10 +27,31 @@ MAX_KEY_CHARS = 16 * 1024 * 1024
 RESULT_WEIGHT = 3
 
 
-def answers_key(answers) -> str:
+def answers_key(answers) -> tuple:
     """Returns a key that two answers files share exactly when they give the same answers
     on the same lines (`Answer`s hold text, YAML's plain values and line numbers)."""
-    return repr(answers.entries)
+    return tuple((e.text, e.line, e.question, _value_key(e.value),
+                  None if e.inner is None else answers_key(_Inner(e.inner)))
+                 for e in answers.entries)
+
+
+def _value_key(value):
+    """Returns a value's repr; a list of floats (a vector answer) as its float64 bytes, which
+    tell the same floats apart (-0.0 from 0.0) at a fraction of repr's cost."""
+    if type(value) is list and value and all(type(x) is float for x in value):
+        return array("d", value).tobytes()
+    return repr(value)
+
+
+def key_size(key) -> int:
+    """Returns about how many characters a key holds (its texts, values and bytes)."""
+    return sum(len(text) + len(value) + (0 if inner is None else key_size(inner))
+               for text, _, _, value, inner in key)
+
+
+class _Inner:
+    def __init__(self, entries):
+        self.entries = entries
 
 
 class AnswersMemo:
@@ -38,10 +60,10 @@ class AnswersMemo:
     def __init__(self, entries: int = MAX_ENTRIES, chars: int = MAX_KEY_CHARS):
         self.entries = entries
         self.chars = chars
-        self._found: OrderedDict[str, object] = OrderedDict()
+        self._found: OrderedDict[tuple, object] = OrderedDict()
         self._size = 0
 
-    def get(self, key: str, answers):
+    def get(self, key: tuple, answers):
         """Returns the StudentGrade of an earlier file with these answers, as this file's; or None."""
         found = self._found.get(key)
         if found is None:
@@ -50,13 +72,13 @@ class AnswersMemo:
         return dataclasses.replace(found, file=answers.file, student=answers.student,
                                    student_id=answers.student_id)
 
-    def put(self, key: str, result) -> None:
+    def put(self, key: tuple, result) -> None:
         """Keeps a result for the next file with the same answers."""
-        weight = RESULT_WEIGHT * len(key)
+        weight = RESULT_WEIGHT * key_size(key)
         if weight > self.chars or key in self._found:
             return
         self._found[key] = result
         self._size += weight
         while len(self._found) > self.entries or self._size > self.chars:
             old, _ = self._found.popitem(last=False)
-            self._size -= RESULT_WEIGHT * len(old)
+            self._size -= RESULT_WEIGHT * key_size(old)
