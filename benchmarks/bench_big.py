@@ -26,7 +26,8 @@ Cases (a name for --only):
                  modules that --help, unroll and graph import
   grade-seed     10,000 answers files of the seed-002 problem (bench_grade's class)
   grade-h64      1,000 answers files of an H=64, 50-step problem, h asked at every step
-                 (--against OTHER_CHECKOUT: that rnncli graded on the same files, back to back)
+                 (--against OTHER_CHECKOUT: that rnncli graded on the same files, back to back;
+                 --grade-jobs N: graded with `--jobs N`, e.g. 1 for one process)
 """
 from __future__ import annotations
 
@@ -197,12 +198,13 @@ def startup_case(rounds: int) -> dict:
 
 
 AGAINST: list = []      # --against SRC: the rnncli command of that source tree
+GRADE_JOBS: list = []   # --grade-jobs N: `rnncli grade --jobs N` (default: rnncli's own choice)
 
 
 def _graded(case: str, arguments: list[str], files: int, command_text: str) -> dict:
     """Times `rnncli grade ARGUMENTS`; with --against, that tree's rnncli too on the same
     files, the two run back to back (which goes first alternating with the case)."""
-    mine = rnncli_command() + arguments
+    mine = rnncli_command() + arguments + (["--jobs", str(GRADE_JOBS[0])] if GRADE_JOBS else [])
     runs = [("now", mine)] + ([("against", AGAINST[0] + arguments)] if AGAINST else [])
     if case == "grade-h64":
         runs.reverse()
@@ -211,7 +213,7 @@ def _graded(case: str, arguments: list[str], files: int, command_text: str) -> d
         seconds, peak = _timed_allowing_failures(command)
         prefix = "" if label == "now" else "against_"
         row |= {f"{prefix}rnncli_s": seconds, f"{prefix}ms_per_file": 1000 * seconds / files,
-                f"{prefix}peak_mib": peak,
+                f"{prefix}peak_mib": peak, f"{prefix}all_processes_mib": TREE_MIB["last"],
                 f"{prefix}cpu_ms_per_file": 1000 * CPU_SECONDS["last"] / files}
     return row
 
@@ -273,18 +275,64 @@ def _h64_class(problem: Path, directory: Path, count: int, seed: int = 64) -> li
 
 
 CPU_SECONDS: dict[str, float] = {}     # the last run's user + system seconds (time -v)
+TREE_MIB: dict[str, float] = {}        # the last run's peak resident memory, all its processes
+
+
+def _sample_tree(process) -> float:
+    """Returns the largest sum of resident memory (MiB) of a process and its descendants seen
+    while it runs (Linux /proc; nan elsewhere)."""
+    proc = Path("/proc")
+    if not proc.exists():
+        process.wait()
+        return float("nan")
+    page = os.sysconf("SC_PAGE_SIZE")
+    peak = 0
+    while process.poll() is None:
+        parents: dict[int, int] = {}
+        for entry in proc.iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                parents[int(entry.name)] = int(fields[1])
+        tree, grew = {process.pid}, True
+        while grew:
+            grew = False
+            for pid, parent in parents.items():
+                if parent in tree and pid not in tree:
+                    tree.add(pid)
+                    grew = True
+        total = 0
+        for pid in tree:
+            try:
+                total += int((proc / str(pid) / "statm").read_text().split()[1]) * page
+            except OSError:
+                pass
+        peak = max(peak, total)
+        time.sleep(0.02)
+    return peak / 2 ** 20
 
 
 def _timed_allowing_failures(command: list[str]) -> tuple[float, float]:
     """Returns (wall seconds, peak MiB) of one run; grade exits 1 when a student lost points.
 
-    The run's CPU time (user + system, from time -v) is left in CPU_SECONDS["last"]:
-    on a loaded machine it moves far less than the wall time."""
+    The run's CPU time (user + system, from time -v, its worker processes included) is
+    left in CPU_SECONDS["last"]: on a loaded machine it moves far less than the wall
+    time. time -v's peak is the largest single process's; the peak of all of them
+    together (`rnncli grade` forks a worker per CPU) is sampled from /proc every 20 ms
+    and left in TREE_MIB["last"] (pages shared with the parent count in each: an upper bound)."""
     prefix = [str(TIME_V), "-v"] if TIME_V.exists() else []
     start = time.perf_counter()
-    result = subprocess.run(prefix + command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, check=False)
-    seconds = time.perf_counter() - start
+    with tempfile.TemporaryFile("w+") as errors:      # (a pipe could fill while we sample)
+        process = subprocess.Popen(prefix + command, stdout=subprocess.DEVNULL, stderr=errors,
+                                   text=True)
+        TREE_MIB["last"] = _sample_tree(process)
+        process.wait()
+        seconds = time.perf_counter() - start
+        errors.seek(0)
+        stderr = errors.read()
+    result = subprocess.CompletedProcess(command, process.returncode, None, stderr)
     peak = cpu = float("nan")
     for line in result.stderr.splitlines():
         if "Maximum resident set size" in line:
@@ -311,7 +359,11 @@ def main() -> None:
     parser.add_argument("--before", type=Path,
                         help="also time the rnncli of this source tree (an older checkout) in "
                              "the same rounds of the trace cases: rnncli, it, the anchor in turn")
+    parser.add_argument("--grade-jobs", type=int,
+                        help="grading cases: `rnncli grade --jobs N` (default: one per CPU)")
     args = parser.parse_args()
+    if args.grade_jobs:
+        GRADE_JOBS.append(args.grade_jobs)
     if args.against:
         AGAINST.append(_source_command(args.against))
     if args.source:
@@ -381,6 +433,8 @@ def _describe(row: dict) -> str:
                      f"(CPU {row['cpu_ms_per_file'] / row['against_cpu_ms_per_file']:.2f})")
     if "peak_mib" in row:
         parts.append(f"peak {row['peak_mib']:.0f} MiB")
+    if "all_processes_mib" in row:
+        parts.append(f"(all processes {row['all_processes_mib']:.0f} MiB)")
     if row.get("npz"):
         parts.append("from " + " and ".join(row["npz"]))
     if "load_s" in row:
