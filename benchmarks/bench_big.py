@@ -278,8 +278,23 @@ CPU_SECONDS: dict[str, float] = {}     # the last run's user + system seconds (t
 TREE_MIB: dict[str, float] = {}        # the last run's peak resident memory, all its processes
 
 
+def _proportional_bytes(directory: Path, page: int) -> int:
+    """Returns a process's proportional set size (its resident pages, a page shared by n
+    processes counting 1/n: forked workers share their parent's), else its resident size."""
+    try:
+        for line in (directory / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int((directory / "statm").read_text().split()[1]) * page
+    except OSError:
+        return 0
+
+
 def _sample_tree(process) -> float:
-    """Returns the largest sum of resident memory (MiB) of a process and its descendants seen
+    """Returns the largest sum of memory (MiB) of a process and its descendants seen
     while it runs (Linux /proc; nan elsewhere)."""
     proc = Path("/proc")
     if not proc.exists():
@@ -305,10 +320,7 @@ def _sample_tree(process) -> float:
                     grew = True
         total = 0
         for pid in tree:
-            try:
-                total += int((proc / str(pid) / "statm").read_text().split()[1]) * page
-            except OSError:
-                pass
+            total += _proportional_bytes(proc / str(pid), page)
         peak = max(peak, total)
         time.sleep(0.02)
     return peak / 2 ** 20
@@ -321,7 +333,8 @@ def _timed_allowing_failures(command: list[str]) -> tuple[float, float]:
     left in CPU_SECONDS["last"]: on a loaded machine it moves far less than the wall
     time. time -v's peak is the largest single process's; the peak of all of them
     together (`rnncli grade` forks a worker per CPU) is sampled from /proc every 20 ms
-    and left in TREE_MIB["last"] (pages shared with the parent count in each: an upper bound)."""
+    (proportional set sizes, so that pages the workers share with the parent count once)
+    and left in TREE_MIB["last"]."""
     prefix = [str(TIME_V), "-v"] if TIME_V.exists() else []
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as errors:      # (a pipe could fill while we sample)

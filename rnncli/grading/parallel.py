@@ -1,8 +1,9 @@
 """Answers files -> their StudentGrades, graded by several processes, yielded in the files' order.
 
 Files are independent, so a class is graded by one process per CPU: each
-worker builds its own `Grader` (the problem read and marked once per worker,
-its caches and answers memo its own) and grades chunks of files; the results
+worker is forked from this process with its `Grader` (the problem read and
+marked once, here; from then on each worker's caches and answers memo are
+its own) and grades chunks of files; the results
 come back in the order the files were given, with at most a few chunks per
 worker in flight, so memory stays bounded by the chunks, not the class.
 
@@ -67,10 +68,10 @@ def iter_graded(paths, problem_path: str | None = None, jobs: int = 1, debug: bo
             result = grader.grade(path)
             yield result, _finished(finish, result)
         return
-    yield from _in_workers(paths, problem_path, jobs, debug, finish, grader, context)
+    yield from _in_workers(paths, jobs, finish, grader, context)
 
 
-def _in_workers(paths, problem_path, jobs, debug, finish, grader, context):
+def _in_workers(paths, jobs, finish, grader, context):
     import concurrent.futures
     import warnings
 
@@ -81,8 +82,10 @@ def _in_workers(paths, problem_path, jobs, debug, finish, grader, context):
         # are numpy's BLAS pool, which re-initialises itself in a forked child (atfork).
         warnings.filterwarnings("ignore", message=r".*fork\(\) may lead to deadlocks",
                                 category=DeprecationWarning)
+        # Forked workers inherit this process's Grader (its problem read and marked once,
+        # its pages shared until written) rather than building their own.
         pool = concurrent.futures.ProcessPoolExecutor(
-            jobs, mp_context=context, initializer=_start, initargs=(problem_path, debug, finish))
+            jobs, mp_context=context, initializer=_start, initargs=(grader, finish))
         try:
             broken = False
 
@@ -126,8 +129,8 @@ def _fork_context():
     return multiprocessing.get_context("fork")
 
 
-def _start(problem_path, debug, finish) -> None:
-    _worker["grader"] = Grader(problem_path, sys.stderr if debug else None)
+def _start(grader, finish) -> None:
+    _worker["grader"] = grader
     _worker["finish"] = finish
 
 
