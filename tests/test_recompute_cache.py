@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from rnncli.files.problem import load_problem
 from rnncli.grading import recompute
@@ -28,3 +29,39 @@ def test_the_cache_is_bounded_by_bytes_and_values_do_not_change(monkeypatch):
         assert all(np.array_equal(a, b) for a, b in zip(got, expected))
         assert bounded._cached_bytes <= 200 + 32 and len(bounded._cache) <= 8
     assert len(unbounded._cache) == 40
+
+
+def _from_scratch(problem, trace, name, t, overrides):
+    """Returns name[t] from the forward pass cut at t with `overrides` (no student pass)."""
+    return Recomputer(problem, trace.cell, trace).value(name, t, overrides)
+
+
+@pytest.mark.parametrize("problem_name, answered, through_pass", [
+    ("lstm-standard.yaml", ("h",), True),                  # h is computed last: rows reused
+    ("lstm-standard.yaml", ("h", "c"), False),             # every state given: one step alone
+    ("lstm-goodfellow-forward.yaml", ("h",), True),        # y is computed after h: steps run again
+    ("lstm-goodfellow-forward.yaml", ("s", "h", "y"), False),
+])
+def test_a_students_pass_gives_the_values_of_the_pass_cut_at_each_step(problem_name, answered,
+                                                                       through_pass):
+    """The pass shared by one student's items (its rows built from the items' own steps where
+    that is exact) equals, bit for bit, the forward pass cut at t with their answers."""
+    problem = load_problem(str(PROBLEM.parent / problem_name))
+    trace = run_trace(problem)
+    rng = np.random.default_rng(len(answered))
+    first, steps = problem.time_start, len(trace.steps)
+    student = {}
+    for t in range(first, first + steps):
+        for name in answered:
+            reference = np.asarray(trace.value(name, t), dtype=float)
+            student[(name, t)] = reference + rng.uniform(-0.3, 0.3, reference.shape)
+    shared = Recomputer(problem, trace.cell, trace)
+    shared.use_student(student)
+    for t in range(first, first + steps):
+        for name in answered:
+            upstream = shared.upstream(name, t)
+            overrides = {k: v for k, v in student.items() if k in upstream}
+            got = shared.value(name, t, overrides)
+            expected = _from_scratch(problem, trace, name, t, overrides)
+            assert np.array_equal(got, expected), (name, t)
+    assert bool(shared._student_passes) == through_pass

@@ -53,9 +53,13 @@ def wrong_keys(overrides: dict, items_by_key: dict, recomputer=None) -> list:
     return sorted(wrong, key=lambda k: (k[1], k[0]))
 
 
-def follow_through(recomputer, item, given, overrides: dict, items_by_key: dict):
-    """Returns the FollowThrough of a wrong quantity answer, or None when nothing earlier was wrong."""
-    wrong = wrong_keys(overrides, items_by_key, recomputer)
+def follow_through(recomputer, item, given, overrides: dict, items_by_key: dict,
+                   wrong: list | None = None):
+    """Returns the FollowThrough of a wrong quantity answer, or None when nothing earlier was wrong.
+
+    `wrong` is `wrong_keys(overrides, ...)` when the caller has it already."""
+    if wrong is None:
+        wrong = wrong_keys(overrides, items_by_key, recomputer)
     if not wrong:
         return None     # recomputing from right answers gives the reference again
     value = recomputer.value(item.ref.name, item.ref.step, overrides)

@@ -456,10 +456,10 @@ class Marking:
         from rnncli.grading.follow_through import follow_through, student_overrides, wrong_keys
 
         overrides = student_overrides(self.recomputer, item, student_values)
-        carried = bool(wrong_keys(overrides, self.by_key, self.recomputer))
+        wrong = wrong_keys(overrides, self.by_key, self.recomputer)
         notes = [_off_by(item, value)]
-        if carried and self.credit > 0:
-            ft = follow_through(self.recomputer, item, value, overrides, self.by_key)
+        if wrong and self.credit > 0:
+            ft = follow_through(self.recomputer, item, value, overrides, self.by_key, wrong)
             if ft is not None and ft.accepted:
                 credit = "" if self.credit == 1 else f" ({self.credit:.0%} credit)"
                 own = ", ".join(ft.used)

@@ -139,16 +139,19 @@ class Recomputer:
         if (name, t) in overrides:
             return np.asarray(overrides[(name, t)], dtype=float)
         equations, frontier = self._needs(name, t, overrides)
+        if (not frontier <= overrides.keys() and _one_forward_block(cell)
+                and self._from_student_pass(name, t, overrides)):
+            # Memoised for this student (_student_values): no key of their values is needed,
+            # and building one for every item of a noisy student cost more than the step.
+            found = self._student_value(name, t, overrides, cell, variant)
+            return None if found is None else np.asarray(found, dtype=float)
         key = (variant, t, name, overrides_key(overrides))
         if key not in self._cache:
             if len(self._cache) >= MAX_CACHED or self._cached_bytes >= MAX_CACHED_BYTES:
                 self._cache.clear()     # a bound on memory for very large batches
                 self._cached_bytes = 0
             self._cached_bytes += sum(len(entry[2]) for entry in key[3])
-            if (not frontier <= overrides.keys() and _one_forward_block(cell)
-                    and self._from_student_pass(name, t, overrides)):
-                self._cache[key] = self._student_value(name, t, overrides, cell, variant)
-            elif frontier <= overrides.keys():
+            if frontier <= overrides.keys():
                 self._cache[key] = self._one_step(t, overrides, equations, cell, variant)
             else:
                 trace = self._pass(t, overrides, cell)
@@ -313,8 +316,9 @@ class _StudentPass:
             current[quantity] = value if value is not None else function(current, lagged)
         return current
 
-    def _extend(self, student: dict) -> None:
-        """Adds the next step's row: shared with earlier students who gave the same answers."""
+    def _extend(self, student: dict, ready: dict | None = None) -> None:
+        """Adds the next step's row: shared with earlier students who gave the same answers;
+        `ready` is that row when the caller has computed it already."""
         recomputer = self.recomputer
         step = recomputer.first + len(self.rows)
         answers = recomputer._student_steps.get(step, ())
@@ -323,7 +327,8 @@ class _StudentPass:
         found = recomputer._rows.get(key)
         if found is None:
             try:
-                row = self._step(len(self.rows), lambda q: student.get((q, step)))
+                row = ready if ready is not None else \
+                    self._step(len(self.rows), lambda q: student.get((q, step)))
             except FloatingPointError:
                 row = None
             if recomputer._rows_bytes >= MAX_CACHED_BYTES:
@@ -352,4 +357,31 @@ class _StudentPass:
                 row = self._step(index, lambda q: overrides.get((q, t)))
             except FloatingPointError:
                 return None
+            if len(self.rows) == index and not self.failed:
+                ready = self._as_student_row(row, name, t, overrides, student)
+                if ready is not None:
+                    self._extend(student, ready)
         return row[name]
+
+    def _as_student_row(self, row: dict, name: str, t: int, overrides: dict, student: dict):
+        """Returns the pass's own row of step t made from `row` (step t computed with
+        `overrides` for name[t]), or None where it would differ otherwise than by name itself.
+
+        The pass's row replaces exactly the student's answers at step t. When those
+        are the overrides at t, plus perhaps name[t] itself, and name is computed
+        last (nothing at step t reads it), every other quantity is computed from the
+        same values in the same order, bit for bit: the step need not run again
+        when the next item extends the pass (a noisy student's items each did).
+        """
+        if self.compiled[-1][0] != name:
+            return None
+        answered = self.recomputer._student_steps.get(t, ())
+        at_t = {q: v for (q, step), v in overrides.items() if step == t}
+        if any(q != name and at_t.get(q) is not v for q, v in answered) or \
+                len(at_t) != sum(1 for q, _ in answered if q != name):
+            return None
+        ready = dict(row)
+        own = student.get((name, t))
+        if own is not None:
+            ready[name] = own
+        return ready
