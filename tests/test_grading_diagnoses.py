@@ -293,3 +293,35 @@ def _yaml(answers: dict) -> str:
     from grade_oracle import answers_yaml
 
     return answers_yaml(answers)
+
+
+def test_slips_skipped_without_recomputing_would_have_changed_nothing(monkeypatch):
+    """A slip in an equation that an answer, computed at its step from the student's own
+    values, does not compute is skipped unrecomputed (recompute.one_step_equations): every
+    grade of a class of slips, carried slips and noise is what recomputing each slip gives."""
+    import random
+
+    from rnncli.grading import recompute
+    from rnncli.render.grade import grade_document
+    from rnncli.render.json_document import dumps
+
+    rng = random.Random(7)
+    reference = seed002_answers(seed002())
+    classes = []
+    for n in range(60):
+        answers = dict(reference)
+        if n % 3 == 0:
+            answers = {k: round(rng.uniform(-1, 2), 4) for k in answers}
+        elif n % 3 == 1:
+            key = rng.choice(sorted(answers))
+            answers[key] = round(answers[key] * rng.choice((10, -1, 1.05)), 4)
+        classes.append(answers)
+
+    def documents():
+        marking = seed002_marking()
+        return [dumps(grade_document(grade(marking, a))) for a in classes]
+
+    skipped = documents()
+    monkeypatch.setattr(recompute.Recomputer, "one_step_equations", lambda self, *a: None)
+    assert skipped == documents()
+    assert any('"diagnosis": {' in d for d in skipped)

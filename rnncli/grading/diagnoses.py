@@ -112,8 +112,14 @@ class Diagnoser:
         if unslipped is None:
             return None
         relevant = self._relevant((name, t))
+        # Computed at step t alone from the student's own values, the answer does not read a
+        # slipped equation it does not compute: such a slip changes nothing (fit None), and
+        # checking that by recomputing was half of the diagnoses of a noisy class.
+        computed = self.recomputer.one_step_equations(name, t, overrides)
         for slip in self.slips:
             if (slip.equation and slip.equation not in relevant) or slip.key in ruled_out:
+                continue
+            if computed is not None and slip.equation and slip.equation not in computed:
                 continue
             fit = self._fit(slip, item, given, overrides, unslipped)
             if fit is None:

@@ -159,6 +159,15 @@ class Recomputer:
         found = self._cache[key]
         return None if found is None else np.asarray(found, dtype=float)
 
+    def one_step_equations(self, name: str, t: int, overrides: dict) -> set | None:
+        """Returns the equations `value(name, t, overrides)` computes when it computes step t
+        alone (the overrides hold everything it reads from earlier steps), else None."""
+        overrides = {k: v for k, v in overrides.items() if k[1] <= t}
+        if not overrides or (name, t) in overrides:
+            return None
+        equations, frontier = self._needs(name, t, overrides)
+        return set(equations) if frontier <= overrides.keys() else None
+
     def _from_student_pass(self, name: str, t: int, overrides: dict) -> bool:
         """Returns whether name[t] under `overrides` is what the student's own pass gives:
         the overrides are exactly the student's answers name[t] is computed from, and the
