@@ -107,17 +107,20 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
 def _grade_streamed(answers, problem_path, output_format, precision, csv_path, jobs,
                     debug) -> None:
     """Grades a batch writing each result as it comes (render/grade_stream.py), then exits;
-    with several processes, each result is written out where it is graded."""
+    with several processes, each result is written out (its Digest) where it is graded."""
     from functools import partial
 
     from rnncli.grading.parallel import iter_graded, job_count
-    from rnncli.render.grade_stream import BatchReport, result_text
+    from rnncli.render.grade_stream import BatchReport, digest
 
     batch = BatchReport(problem_path, output_format, precision)
-    finish = partial(result_text, output_format, precision)
-    for result, text in iter_graded(answers, problem_path, job_count(jobs, len(answers)), debug,
-                                    finish):
-        batch.add(result, text)
+    finish = partial(digest, output_format, precision)
+    for result, digested in iter_graded(answers, problem_path, job_count(jobs, len(answers)),
+                                        debug, finish):
+        if digested is None:
+            batch.add(result)
+        else:
+            batch.add_digest(digested)
     for error in batch.errors:
         click.echo(f"Error: {error}", err=True)
     if csv_path:

@@ -53,10 +53,12 @@ def job_count(requested: int | None, files: int) -> int:
 
 def iter_graded(paths, problem_path: str | None = None, jobs: int = 1, debug: bool = False,
                 finish=None):
-    """Yields (StudentGrade, finish(result) or None) for each answers file, in order.
+    """Yields (StudentGrade, finish(result)) for each answers file, in order.
 
-    `finish` is a module-level function (it runs in the workers); None there
-    means it failed, and the caller renders that result itself. The problem
+    `finish` is a module-level function (it runs in the workers). Where it
+    made something, the StudentGrade may be None (a worker sends only what
+    `finish` made); where it failed, its part is None, the StudentGrade is
+    there, and the caller renders that result itself. The problem
     is read here first, so a problem that cannot be read raises before any
     worker starts, as `iter_grades` does.
     """
@@ -136,7 +138,12 @@ def _start(grader, finish) -> None:
 
 def _grade_chunk(paths) -> list:
     grader, finish = _worker["grader"], _worker["finish"]
-    return [(result, _finished(finish, result)) for result in map(grader.grade, paths)]
+    done = []
+    for result in map(grader.grade, paths):
+        finished = _finished(finish, result)
+        # What `finish` made is all the caller needs: the result (its arrays) stays here.
+        done.append((result if finished is None else None, finished))
+    return done
 
 
 def _finished(finish, result):

@@ -28,6 +28,27 @@ def class_summary(report) -> ClassSummary:
     return tally.summary(report.questions)
 
 
+@dataclass(frozen=True)
+class Tallied:
+    """What a class summary needs of one StudentGrade: no values, a few numbers and labels."""
+    score: float
+    points: dict                     # {question id: points earned}
+    error: str | None
+    max_score: float
+    questions: tuple                 # (question id, max points)
+    statuses: tuple                  # the status of each graded item of a question
+    diagnoses: tuple                 # the label of each diagnosis, the sheet's included
+
+    @classmethod
+    def of(cls, result) -> "Tallied":
+        diagnoses = [i.diagnosis.label for i in result.items if i.diagnosis]
+        if result.sheet_diagnosis:
+            diagnoses.append(result.sheet_diagnosis.label)
+        return cls(result.score, result.question_points(), result.error, result.max_score,
+                   result.questions, tuple(i.status for i in result.items if i.question is not None),
+                   tuple(diagnoses))
+
+
 class SummaryTally:
     """What a class summary needs of each StudentGrade, kept as the results stream past:
     scores and points per question, and counts, never the items themselves."""
@@ -42,17 +63,19 @@ class SummaryTally:
         self.seen: dict[str, float] = {}      # (question id, max points), first seen first
 
     def add(self, result) -> None:
-        self.scores.append(result.score)
-        self.points.append(result.question_points())
-        self.unreadable += 1 if result.error else 0
+        self.add_tallied(Tallied.of(result))
+
+    def add_tallied(self, tallied: "Tallied") -> None:
+        """Adds what the summary needs of one result (Tallied.of it, perhaps in another process)."""
+        self.scores.append(tallied.score)
+        self.points.append(tallied.points)
+        self.unreadable += 1 if tallied.error else 0
         first = len(self.scores) == 1
-        self.max_score = result.max_score if first else max(self.max_score, result.max_score)
-        for qid, points in result.questions:
+        self.max_score = tallied.max_score if first else max(self.max_score, tallied.max_score)
+        for qid, points in tallied.questions:
             self.seen.setdefault(qid, points)
-        self.statuses.update(i.status for i in result.items if i.question is not None)
-        self.diagnoses.update(i.diagnosis.label for i in result.items if i.diagnosis)
-        if result.sheet_diagnosis:
-            self.diagnoses[result.sheet_diagnosis.label] += 1
+        self.statuses.update(tallied.statuses)
+        self.diagnoses.update(tallied.diagnoses)
 
     @property
     def questions(self) -> tuple:

@@ -16,8 +16,9 @@ import dataclasses
 import re
 import secrets
 import tempfile
+from dataclasses import dataclass
 
-from rnncli.grading.summary import SummaryTally
+from rnncli.grading.summary import SummaryTally, Tallied
 from rnncli.render.gradebook import GradebookLine, gradebook_csv
 from rnncli.render.json_document import dumps, plain
 
@@ -42,17 +43,19 @@ class BatchReport:
                                                    newline="")
         self.ends_in_newline = False
 
-    def add(self, result, text: str | None = None) -> None:
-        """Writes one StudentGrade into the report and keeps what the summary needs of it;
-        `text` is its `result_text` when that was already written (by a grading worker)."""
+    def add(self, result) -> None:
+        """Writes one StudentGrade into the report and keeps what the summary needs of it."""
+        self.add_digest(digest(self.format, self.precision, result))
+
+    def add_digest(self, digested: "Digest") -> None:
+        """Writes one result's Digest (made here, or in the process that graded it)."""
         first = not self.lines
-        self.tally.add(result)
-        self.lines.append(GradebookLine.of(result))
-        if result.error:
-            self.errors.append(result.error)
-        self.lost_points = self.lost_points or result.score < result.max_score
-        if text is None:
-            text = result_text(self.format, self.precision, result)
+        tallied, line, text = digested.tallied, digested.line, digested.text
+        self.tally.add_tallied(tallied)
+        self.lines.append(line)
+        if tallied.error:
+            self.errors.append(tallied.error)
+        self.lost_points = self.lost_points or tallied.score < tallied.max_score
         if self.format == "json":
             self.spool.write(text if first else ", " + text)
         else:
@@ -99,6 +102,21 @@ class BatchReport:
                 break
             echo(chunk)
         self.spool.close()
+
+
+@dataclass(frozen=True)
+class Digest:
+    """All a streamed report keeps of one result: its text, gradebook line and summary facts.
+    A grading worker sends this, not the StudentGrade with its arrays."""
+    text: str
+    line: GradebookLine
+    tallied: Tallied
+
+
+def digest(output_format: str, precision: int, result) -> Digest:
+    """Returns the Digest of one StudentGrade for a report in `output_format`."""
+    return Digest(result_text(output_format, precision, result), GradebookLine.of(result),
+                  Tallied.of(result))
 
 
 def result_text(output_format: str, precision: int, result) -> str:
