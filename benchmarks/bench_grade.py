@@ -14,6 +14,11 @@ ReLU), decimal-point slips, values rounded early, random noise in every answer
 (no cache can help there, every item is wrong), invalid entries, and unreadable
 files (binary junk, an alias bomb). Measured:
 
+Each is paired with an anchor measured in the same run, alternating which goes
+first, and the ratio of the medians is printed: in process, reading and parsing
+the same files with libyaml and nothing else; as a command, a Python process
+importing rnncli's dependencies and parsing them.
+
 1. library: `grade_files` + the CSV gradebook + the `rnncli/grades@1` JSON,
    in this process (median of --runs, each on fresh caches);
 2. command: `rnncli grade --problem P FILES... --format json --csv FILE`, wall
@@ -144,6 +149,48 @@ def command_run(paths: list[str], out: Path, fmt: str) -> float:
     return time.perf_counter() - start
 
 
+# The anchor: reading and parsing every answers file with libyaml, nothing else (the floor
+# of any grader that reads YAML), in this process, or as a command with rnncli's imports.
+FLOOR = """
+import sys, numpy, yaml, click, rich.console
+for path in open(sys.argv[1]).read().split():
+    try:
+        yaml.load(open(path, encoding="utf-8").read(), Loader=yaml.CSafeLoader)
+    except Exception:
+        pass
+"""
+
+
+def floor_run(paths: list[str]) -> float:
+    import yaml
+
+    start = time.perf_counter()
+    for path in paths:
+        try:
+            yaml.load(Path(path).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        except Exception:  # noqa: BLE001 - junk files: the floor reads them as far as it can
+            pass
+    return time.perf_counter() - start
+
+
+def floor_command_run(listing: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", FLOOR, str(listing)], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def paired(measure, anchor, runs: int) -> tuple[float, float]:
+    """Returns the medians of `measure()` and `anchor()` run in alternating pairs."""
+    ours, theirs = [], []
+    for i in range(runs):
+        pair = (measure, anchor) if i % 2 == 0 else (anchor, measure)
+        times = [f() for f in pair]
+        ours.append(times[0] if i % 2 == 0 else times[1])
+        theirs.append(times[1] if i % 2 == 0 else times[0])
+    return statistics.median(ours), statistics.median(theirs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=1000)
@@ -153,10 +200,9 @@ def main() -> None:
     try:
         (directory / "class").mkdir()
         paths = make_class(directory / "class", args.files)
-        library = []
-        for _ in range(args.runs):
-            seconds, report = library_run(paths)
-            library.append(seconds)
+        listing = directory / "files.txt"
+        listing.write_text("\n".join(paths))
+        report = library_run(paths)[1]
         statuses: dict[str, int] = {}
         for result in report.results:
             for item in result.items:
@@ -165,19 +211,24 @@ def main() -> None:
         diagnosed = sum(1 for r in report.results for i in r.items if i.diagnosis)
         (directory / "noise").mkdir()
         noise = make_noise(directory / "noise", args.files)
-        worst = [library_run(noise)[0] for _ in range(args.runs)]
-        command_json = [command_run(paths, directory / "grades.csv", "json") for _ in range(args.runs)]
-        command_text = [command_run(paths, directory / "grades.csv", "text") for _ in range(args.runs)]
+        csv = directory / "grades.csv"
+        rows = [
+            ("library  grade + CSV + JSON", "floor: parse the files",
+             paired(lambda: library_run(paths)[0], lambda: floor_run(paths), args.runs)),
+            ("library  worst case: all noise", "floor: parse the files",
+             paired(lambda: library_run(noise)[0], lambda: floor_run(noise), args.runs)),
+            ("command  --format json --csv", "floor command: imports + parse",
+             paired(lambda: command_run(paths, csv, "json"), lambda: floor_command_run(listing),
+                    args.runs)),
+            ("command  --format text --csv", "floor command: imports + parse",
+             paired(lambda: command_run(paths, csv, "text"), lambda: floor_command_run(listing),
+                    args.runs)),
+        ]
         print(f"{args.files} answers files ({unreadable} unreadable); items: "
               + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + f"; {diagnosed} diagnosed")
-        print(f"library  grade + CSV + JSON      median {statistics.median(library):.3f} s "
-              f"(min {min(library):.3f}, max {max(library):.3f})")
-        print(f"command  --format json --csv     median {statistics.median(command_json):.3f} s "
-              f"(min {min(command_json):.3f}, max {max(command_json):.3f})")
-        print(f"library  worst case: all noise   median {statistics.median(worst):.3f} s "
-              f"(min {min(worst):.3f}, max {max(worst):.3f})")
-        print(f"command  --format text --csv     median {statistics.median(command_text):.3f} s "
-              f"(min {min(command_text):.3f}, max {max(command_text):.3f})")
+        for label, anchor, (ours, theirs) in rows:
+            print(f"{label:32} median {ours:.3f} s; {anchor} {theirs:.3f} s; "
+                  f"ratio {ours / theirs:.1f}")
     finally:
         shutil.rmtree(directory)
 
