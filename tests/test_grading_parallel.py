@@ -125,3 +125,14 @@ def test_the_command_writes_the_same_report_and_gradebook_with_any_jobs(class_pa
 
 def _json_text(result) -> str:
     return result_text("json", 4, result)
+
+
+def test_self_check_files_graded_by_workers_as_by_one_process():
+    """Without --problem each file names its own problem: each worker reads those it meets."""
+    shipped = sorted(str(p) for p in (ROOT / "problems" / "answers").glob("*.yaml"))
+    outputs = []
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(cli, ["grade", *shipped, "--jobs", jobs, "--format", "json"])
+        outputs.append((result.exit_code, result.stdout, result.stderr))
+    assert outputs[0] == outputs[1]
+    assert '"status": "graded"' in outputs[0][1]
