@@ -136,3 +136,52 @@ def test_self_check_files_graded_by_workers_as_by_one_process():
         outputs.append((result.exit_code, result.stdout, result.stderr))
     assert outputs[0] == outputs[1]
     assert '"status": "graded"' in outputs[0][1]
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="finds the workers through /proc")
+def test_workers_leave_when_the_main_process_is_killed(class_paths, tmp_path):
+    """A TA's `kill -9` of rnncli must not leave workers waiting for work for ever."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "run.py"
+    listing = tmp_path / "files.txt"
+    listing.write_text("\n".join(class_paths * 20))
+    script.write_text(
+        "import sys, time\n"
+        "from rnncli.grading import parallel\n"
+        "paths = open(sys.argv[1]).read().split()\n"
+        "graded = parallel.iter_graded(paths, sys.argv[2], jobs=2)\n"
+        "next(graded)\n"
+        "print('graded one', flush=True)\n"
+        "time.sleep(60)\n")
+    main = subprocess.Popen([sys.executable, str(script), str(listing), PROBLEM],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert main.stdout.readline().strip() == "graded one"
+        workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                   and _parent(p) == main.pid]
+        assert len(workers) == 2, workers
+    finally:
+        main.send_signal(signal.SIGKILL)
+        main.wait()
+    deadline = time.monotonic() + 30          # a bound on waiting, not a timing test
+    while any(Path(f"/proc/{w}").exists() and _state(w) != "Z" for w in workers):
+        assert time.monotonic() < deadline, "a worker outlived its main process"
+        time.sleep(0.1)
+
+
+def _parent(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

@@ -87,7 +87,8 @@ def _in_workers(paths, jobs, finish, grader, context):
         # Forked workers inherit this process's Grader (its problem read and marked once,
         # its pages shared until written) rather than building their own.
         pool = concurrent.futures.ProcessPoolExecutor(
-            jobs, mp_context=context, initializer=_start, initargs=(grader, finish))
+            jobs, mp_context=context, initializer=_start,
+            initargs=(grader, finish, os.getpid()))
         try:
             broken = False
 
@@ -135,15 +136,28 @@ def _fork_context():
 # (a broken file's traceback), and collecting every 700 allocations cost a sixth of a
 # class's time; what the worker inherited is frozen out of every collection.
 WORKER_GC_THRESHOLD = 10_000
+PARENT_CHECK_SECONDS = 0.5
 
 
-def _start(grader, finish) -> None:
+def _start(grader, finish, parent: int) -> None:
     import gc
+    import threading
 
     gc.freeze()
     gc.set_threshold(WORKER_GC_THRESHOLD, 10, 10)
     _worker["grader"] = grader
     _worker["finish"] = finish
+    # A worker waits for work on a pipe it also holds open (fork), so a parent killed
+    # outright (SIGTERM, SIGKILL) would leave it waiting for ever: it leaves instead.
+    threading.Thread(target=_leave_with, args=(parent,), daemon=True).start()
+
+
+def _leave_with(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _grade_chunk(paths) -> list:
