@@ -15,7 +15,6 @@ def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
                 sets=(), forcings=(), compare=False, plots: tuple = (None, None, False),
                 all_steps: bool = False) -> None:
     from rnncli.errors import UsageError
-    from rnncli.files.changes import baseline as unchanged
     from rnncli.solve.trace import run_trace
 
     problem = load_changed(path, sets, forcings)
@@ -29,6 +28,8 @@ def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
         if not problem.changes and not problem.teacher_forcing:
             raise UsageError("--compare compares a changed run with the unchanged one: give "
                              "--set or teacher forcing too", file=problem.file)
+        from rnncli.files.changes import baseline as unchanged
+
         baseline = run_trace(unchanged(problem))
     if output_format == "json":
         from rnncli.render.json_stream import write_trace_json
