@@ -58,3 +58,14 @@ def test_a_failing_trace_unfreezes_too(tmp_path):
     result = CliRunner().invoke(cli, ["trace", str(bad)])
     assert result.exit_code == 2
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_process_that_froze_objects_itself_keeps_them_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        result = CliRunner().invoke(cli, ["trace", str(PROBLEM)])
+        assert result.exit_code == 0, result.output
+        assert gc.isenabled() and gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()

@@ -32,6 +32,7 @@ class RnncliGroup(click.Group):
             raise _one_line_usage(exc) from None
 
     def invoke(self, ctx):
+        frozen_before = gc.get_freeze_count()
         try:
             return super().invoke(ctx)
         except RnncliError as exc:
@@ -39,7 +40,10 @@ class RnncliGroup(click.Group):
         except click.UsageError as exc:
             raise _one_line_usage(exc) from None
         finally:
-            gc.unfreeze()       # what loading_modules froze (no-op otherwise)
+            # Unfreezes what loading_modules froze; in a process that froze objects
+            # itself (a pre-forking server), what is frozen stays frozen.
+            if not frozen_before:
+                gc.unfreeze()
 
 
 def _one_line_usage(exc: click.UsageError) -> UserError:
