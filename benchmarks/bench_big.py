@@ -359,7 +359,7 @@ def _timed_allowing_failures(command: list[str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller cases, one round: a smoke run")
-    parser.add_argument("--rounds", type=int, help="paired rounds per trace case (default 3)")
+    parser.add_argument("--rounds", type=int, help="paired rounds per trace case (default 3; startup: 11)")
     parser.add_argument("--only", action="append", help="run only this case (repeatable)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--files", type=int, help="answers files of the grading cases")
@@ -396,7 +396,7 @@ def main() -> None:
         "trace-h256": lambda tmp: trace_case(tmp, "trace-h256", 256, 100, rounds),
         "trace-h1024": lambda tmp: trace_case(tmp, "trace-h1024", 1024, 10 if quick else 100,
                                               rounds),
-        "startup": lambda tmp: startup_case(5 if quick else 11),
+        "startup": lambda tmp: startup_case(args.rounds or (5 if quick else 11)),
         "grade-seed": lambda tmp: grade_seed_case(tmp, args.files or (500 if quick else 10_000)),
         "grade-h64": lambda tmp: grade_h64_case(tmp, args.files or (50 if quick else 1_000)),
     }

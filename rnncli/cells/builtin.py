@@ -18,6 +18,8 @@ LSTM_FAMILY = ("lstm", "lstm-peephole", "lstm-coupled")
 
 @dataclass(frozen=True)
 class CellSpec:
+    """A built-in cell in one convention, as its data file states it."""
+
     cell: str
     convention: str
     summary: str

@@ -17,6 +17,8 @@ SIZE_ALIASES = ("input", "hidden", "output")
 
 @dataclass(frozen=True)
 class Equation:
+    """One quantity's equation: its text as written and its parsed expression."""
+
     name: str
     text: str
     expr: Node

@@ -28,7 +28,7 @@ PROJECTION = "W_hr @ (o * tanh(c))"
 OUTPUT = "output"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)      # holds a Problem, compared by identity (files/problem.py)
 class Effective:
     """What a command runs: the problem as equations of one flat cell, and how it was made."""
 

@@ -29,9 +29,12 @@ def forcing_options(command):
 
 def load_changed(path: str, sets=(), forcings=()):
     """Returns the problem of a file with the command line's changes made."""
+    from rnncli.files.problem import load_problem
+
+    if not sets and not forcings:       # the usual run: rnncli.files.changes is not imported
+        return load_problem(path)
     from rnncli.files.changes import (apply_changes, parse_set_option,
                                       parse_teacher_forcing_option)
-    from rnncli.files.problem import load_problem
 
     changes = [parse_set_option(s) for s in sets]
     changes += [parse_teacher_forcing_option(f) for f in forcings]

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from rnncli.cli.app import FORMATS, cli, emit, format_option, precision_option
+from rnncli.cli.app import FORMATS, cli, emit, format_option, loading_modules, precision_option
 from rnncli.cli.changes import change_options, forcing_options, load_changed
 from rnncli.cli.plotting import plot_options, show_plots
 from rnncli.errors import RnncliError, one_line
@@ -15,8 +15,9 @@ def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
                 sets=(), forcings=(), compare=False, plots: tuple = (None, None, False),
                 all_steps: bool = False) -> None:
     from rnncli.errors import UsageError
-    from rnncli.files.changes import baseline as unchanged
-    from rnncli.solve.trace import run_trace
+
+    with loading_modules():
+        from rnncli.solve.trace import run_trace
 
     problem = load_changed(path, sets, forcings)
     if lstm_only:
@@ -29,6 +30,8 @@ def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
         if not problem.changes and not problem.teacher_forcing:
             raise UsageError("--compare compares a changed run with the unchanged one: give "
                              "--set or teacher forcing too", file=problem.file)
+        from rnncli.files.changes import baseline as unchanged
+
         baseline = run_trace(unchanged(problem))
     if output_format == "json":
         from rnncli.render.json_stream import write_trace_json
@@ -47,7 +50,8 @@ def _show_trace(path: str, output_format: str, precision: int, lstm_only: bool,
 
         emit(render_latex(trace, precision, baseline, all_steps))
     else:
-        from rnncli.render.text import make_console, render_trace_text
+        with loading_modules():
+            from rnncli.render.text import make_console, render_trace_text
 
         render_trace_text(trace, precision, make_console(), baseline, all_steps)
 

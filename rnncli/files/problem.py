@@ -47,6 +47,8 @@ class LossSpec:
 
 @dataclass(frozen=True)
 class Question:
+    """One entry of `questions:`: what it asks, its points and tolerance."""
+
     id: str
     text: str
     ask: tuple
@@ -56,7 +58,10 @@ class Question:
     set: dict = field(default_factory=dict)     # name -> expression text, for this question only
 
 
-@dataclass(frozen=True)
+# eq=False: holds numpy arrays, which field-wise == cannot compare (and hash
+# always failed), so nothing compares problems; skipping the generated __eq__ and
+# __hash__ makes the class cheaper to create at every start-up.
+@dataclass(frozen=True, eq=False)
 class Problem:
     """A validated problem file; numbers are float64 numpy arrays (0-d for scalars)."""
 

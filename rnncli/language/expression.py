@@ -13,6 +13,8 @@ from typing import Iterator, Union
 
 @dataclass(frozen=True)
 class Number:
+    """A literal number of an equation (`0.5`)."""
+
     value: float
 
 
@@ -47,12 +49,16 @@ class Value:
 
 @dataclass(frozen=True)
 class Call:
+    """An allowed function applied to its arguments (`tanh(z)`)."""
+
     function: str
     args: tuple
 
 
 @dataclass(frozen=True)
 class BinOp:
+    """A binary operation (`W @ x`, `a + b`)."""
+
     op: str          # one of + - * / @ **
     left: "Node"
     right: "Node"
@@ -60,11 +66,15 @@ class BinOp:
 
 @dataclass(frozen=True)
 class Neg:
+    """A negation (`-a`)."""
+
     operand: "Node"
 
 
 @dataclass(frozen=True)
 class Concat:
+    """Vectors stacked into one (`[h, x]`)."""
+
     items: tuple
 
 

@@ -103,6 +103,8 @@ def average(x):
 
 @dataclass(frozen=True)
 class Function:
+    """An allowed function: how it evaluates, prints, and differentiates."""
+
     name: str
     evaluate: Callable
     text: str          # how the text printer writes the function's name

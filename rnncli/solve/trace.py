@@ -23,15 +23,22 @@ from rnncli.language.functions import FUNCTIONS
 from rnncli.files.problem import Problem
 
 
-@dataclass(frozen=True)
+# eq=False: holds numpy arrays, which field-wise == cannot compare (and hash
+# always failed), so nothing compares steps; skipping the generated __eq__ and
+# __hash__ makes the class cheaper to create at every start-up.
+@dataclass(frozen=True, eq=False)
 class StepRecord:
+    """The inputs and the computed quantities of one step."""
+
     t: int
     inputs: dict        # input name -> value at this step
     values: dict        # quantity name -> value at this step
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)      # holds arrays: as StepRecord
 class Trace(Displayable):
+    """A forward pass: the problem, its cell, the initial values and every step."""
+
     problem: Problem
     cell: Cell
     initial: dict       # name -> value before the first step (a backward direction's: after the last)

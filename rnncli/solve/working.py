@@ -26,8 +26,13 @@ from rnncli.solve.trace import Trace, evaluate_node
 MAX_SUBSTITUTED_ENTRIES = 9
 
 
-@dataclass(frozen=True)
+# eq=False: holds numpy arrays, which field-wise == cannot compare (and hash
+# always failed), so nothing compares worked equations; skipping the generated __eq__ and
+# __hash__ makes the class cheaper to create at every start-up.
+@dataclass(frozen=True, eq=False)
 class WorkedEquation:
+    """One equation at one step, from its symbols to its value, as a student writes it."""
+
     name: str
     t: int
     symbolic: Node              # the equation's right-hand side (names read at t, t-1, ...)
@@ -38,8 +43,10 @@ class WorkedEquation:
     constant: bool = False      # no names: the value is the problem's own number (k = 0.25)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)      # holds arrays: as WorkedEquation
 class WorkedStep:
+    """The worked equations of one step."""
+
     t: int
     inputs: dict
     equations: tuple            # WorkedEquation, in evaluation order
