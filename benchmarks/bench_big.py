@@ -22,9 +22,9 @@ Cases (a name for --only):
   trace-h256     LSTM H=256, 100 steps (300k weights) vs bare math
   trace-h1024    LSTM H=1024, 100 steps, weights in params_file (.npz) vs bare math;
                  and the load + validation alone, in process
-  startup        trace of the shipped seed-002 problem vs importing the dependencies;
+  startup        trace of the shipped sheet-sized LSTM problem vs importing the dependencies;
                  modules that --help, unroll and graph import
-  grade-seed     10,000 answers files of the seed-002 problem (bench_grade's class)
+  grade-sheet     10,000 answers files of the sheet-sized LSTM problem (bench_grade's class)
   grade-h64      1,000 answers files of an H=64, 50-step problem, h asked at every step
                  (--against OTHER_CHECKOUT: that rnncli graded on the same files, back to back;
                  --grade-jobs N: graded with `--jobs N`, e.g. 1 for one process)
@@ -47,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_trace import IMPORTS_ONLY, SEED_PROBLEM, rnncli_command, write_big_problem  # noqa: E402
+from bench_trace import IMPORTS_ONLY, SHEET_PROBLEM, rnncli_command, write_big_problem  # noqa: E402
 
 BARE = [sys.executable, str(HERE / "bench_bare_math.py")]
 TIME_V = Path("/usr/bin/time")
@@ -180,8 +180,8 @@ def _check_same_numbers(ours: list[str], bare: list[str]) -> None:
 
 
 def startup_case(rounds: int) -> dict:
-    """Times the seed-002 trace against importing the dependencies; lists heavy imports."""
-    mine, floor = paired(rnncli_command() + ["trace", str(SEED_PROBLEM)], IMPORTS_ONLY, rounds)
+    """Times the sheet-sized trace against importing the dependencies; lists heavy imports."""
+    mine, floor = paired(rnncli_command() + ["trace", str(SHEET_PROBLEM)], IMPORTS_ONLY, rounds)
     heavy = {}
     for label, argv in (("--help", ["--help"]),
                         ("unroll", ["unroll", str(ROOT / "problems" / "rnn-unroll-five-steps.yaml"),
@@ -218,16 +218,16 @@ def _graded(case: str, arguments: list[str], files: int, command_text: str) -> d
     return row
 
 
-def grade_seed_case(tmp: Path, files: int) -> dict:
-    """Times `rnncli grade` of a generated class of the seed-002 problem."""
+def grade_sheet_case(tmp: Path, files: int) -> dict:
+    """Times `rnncli grade` of a generated class of the sheet-sized LSTM problem."""
     from bench_grade import PROBLEM, make_class
 
-    directory = tmp / "seed-class"
+    directory = tmp / "sheet-class"
     directory.mkdir()
     paths = make_class(directory, files)
     arguments = ["grade", "--problem", str(PROBLEM), *paths, "--format", "json",
-                 "--csv", str(tmp / "seed-grades.csv")]
-    return _graded("grade-seed", arguments, files,
+                 "--csv", str(tmp / "sheet-grades.csv")]
+    return _graded("grade-sheet", arguments, files,
                    f"rnncli grade --problem {PROBLEM.relative_to(ROOT)} {files} files "
                    "--format json --csv grades.csv")
 
@@ -397,7 +397,7 @@ def main() -> None:
         "trace-h1024": lambda tmp: trace_case(tmp, "trace-h1024", 1024, 10 if quick else 100,
                                               rounds),
         "startup": lambda tmp: startup_case(args.rounds or (5 if quick else 11)),
-        "grade-seed": lambda tmp: grade_seed_case(tmp, args.files or (500 if quick else 10_000)),
+        "grade-sheet": lambda tmp: grade_sheet_case(tmp, args.files or (500 if quick else 10_000)),
         "grade-h64": lambda tmp: grade_h64_case(tmp, args.files or (50 if quick else 1_000)),
     }
     chosen = args.only or list(cases)

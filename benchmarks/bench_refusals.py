@@ -9,7 +9,7 @@ of 200 answers files of which 20 are hostile finishes, at a cost close to
 grading the 180 good ones alone. Measured, each as a whole `rnncli` process
 under `/usr/bin/time` (wall time and peak RSS):
 
-1. anchor: `rnncli check` of the shipped seed-sized problem (start-up and a
+1. anchor: `rnncli check` of the shipped sheet-sized problem (start-up and a
    trace: what any command costs at least);
 2. `rnncli check FILE` of every refused file of tests/hostile (the stored
    files, the big generated ones, and paths that are not regular files),

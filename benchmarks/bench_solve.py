@@ -3,7 +3,7 @@
     python benchmarks/bench_solve.py              # 21 paired rounds
     python benchmarks/bench_solve.py --rounds 5
 
-Targets (issue 11), on the seed 002 LSTM problem (problems/lstm-goodfellow-forward.yaml):
+Targets (issue 11), on the sheet-sized LSTM problem (problems/lstm-goodfellow-forward.yaml):
 
 1. `rnncli solve P --format html -o F`, plots excluded (the problem without its
    plot question), within 2x of `rnncli trace P` (the anchor, same round);
