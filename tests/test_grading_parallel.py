@@ -185,3 +185,12 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "gone"
+
+
+def test_a_task_holds_about_chunk_bytes_of_answers(tmp_path):
+    small, big = tmp_path / "small.yaml", tmp_path / "big.yaml"
+    small.write_text("answers:\n  h[1]: 0.5\n")
+    big.write_bytes(b"#" * (parallel.CHUNK_BYTES // 10))
+    assert parallel.chunk_size([str(small)] * 100) == parallel.CHUNK_FILES
+    assert parallel.chunk_size([str(big)] * 100) == 10
+    assert parallel.chunk_size([str(tmp_path / "missing.yaml")]) == parallel.CHUNK_FILES

@@ -25,9 +25,14 @@ from collections import deque
 
 from rnncli.grading.batch import Grader
 
-CHUNK_FILES = 16        # files per task: big enough to make a task's round trip cheap
-IN_FLIGHT = 4           # tasks queued per worker: keeps workers busy, bounds results held
+# A task is a chunk of files: about CHUNK_BYTES of answers (a report holds several times
+# that), and at most CHUNK_FILES files. Sheet-sized files go 64 at a time, which makes a
+# task's round trip cheap; a class answering 64-entry vectors at 50 steps, about 20.
+CHUNK_FILES = 64
+CHUNK_BYTES = 512 * 1024
+IN_FLIGHT = 2           # tasks queued per worker: keeps workers busy, bounds results held
 MIN_FILES = 64          # fewer files are graded in this process: a worker's start costs more
+FILES_PER_JOB = 32      # and a worker gets at least this many
 MAX_JOBS = 8
 
 _worker: dict = {}      # in a worker: its Grader and finish function
@@ -48,7 +53,7 @@ def job_count(requested: int | None, files: int) -> int:
         return max(1, min(requested, files))
     if files < MIN_FILES:
         return 1
-    return max(1, min(available_cpus(), MAX_JOBS, files // CHUNK_FILES))
+    return max(1, min(available_cpus(), MAX_JOBS, files // FILES_PER_JOB))
 
 
 def iter_graded(paths, problem_path: str | None = None, jobs: int = 1, debug: bool = False,
@@ -77,7 +82,8 @@ def _in_workers(paths, jobs, finish, grader, context):
     import concurrent.futures
     import warnings
 
-    chunks = iter([paths[i:i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES)])
+    size = chunk_size(paths)
+    chunks = iter([paths[i:i + size] for i in range(0, len(paths), size)])
     pending: deque = deque()
     with warnings.catch_warnings():
         # Python 3.12+ warns that fork in a process with threads may deadlock: the threads
@@ -122,6 +128,18 @@ def _in_workers(paths, jobs, finish, grader, context):
                 yield from done
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def chunk_size(paths) -> int:
+    """Returns how many files a task holds: about CHUNK_BYTES of the first files' sizes."""
+    sizes = []
+    for path in paths[:16]:
+        try:
+            sizes.append(os.stat(path).st_size)
+        except (OSError, ValueError):
+            pass                 # reported when the file is graded
+    average = max(1, sum(sizes) // len(sizes)) if sizes else 1
+    return max(1, min(CHUNK_FILES, CHUNK_BYTES // average))
 
 
 def _fork_context():
