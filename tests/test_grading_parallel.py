@@ -57,7 +57,11 @@ def class_paths(tmp_path_factory) -> list[str]:
 def test_workers_grade_as_one_process_does(class_paths, monkeypatch):
     monkeypatch.setattr(parallel, "CHUNK_FILES", 3)          # many chunks in flight
     alone = list(iter_grades(class_paths, PROBLEM))
+    import gc
+
+    collecting = gc.get_threshold()
     graded = list(iter_graded(class_paths, PROBLEM, jobs=2))
+    assert gc.get_threshold() == collecting           # the caller's setting, restored
     assert [r.file for r, _ in graded] == class_paths
     for (result, nothing), expected in zip(graded, alone):
         assert nothing is None

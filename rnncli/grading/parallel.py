@@ -19,6 +19,7 @@ imported. Where fork is not available the files are graded in this process.
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections import deque
@@ -85,6 +86,10 @@ def _in_workers(paths, jobs, finish, grader, context):
     size = chunk_size(paths)
     chunks = iter([paths[i:i + size] for i in range(0, len(paths), size)])
     pending: deque = deque()
+    collecting = gc.get_threshold()
+    # This process only receives results (many small objects, no cycles): collected less
+    # often while they come, as in the workers; the caller's setting is restored after.
+    gc.set_threshold(WORKER_GC_THRESHOLD, *collecting[1:])
     with warnings.catch_warnings():
         # Python 3.12+ warns that fork in a process with threads may deadlock: the threads
         # are numpy's BLAS pool, which re-initialises itself in a forked child (atfork).
@@ -128,6 +133,7 @@ def _in_workers(paths, jobs, finish, grader, context):
                 yield from done
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            gc.set_threshold(*collecting)
 
 
 def chunk_size(paths) -> int:
@@ -158,7 +164,6 @@ PARENT_CHECK_SECONDS = 0.5
 
 
 def _start(grader, finish, parent: int) -> None:
-    import gc
     import threading
 
     gc.freeze()
