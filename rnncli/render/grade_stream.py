@@ -16,6 +16,7 @@ import dataclasses
 import re
 import secrets
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from rnncli.grading.summary import SummaryTally, Tallied
@@ -137,10 +138,13 @@ _STAND_IN = re.compile(r'"\\u0000' + _TOKEN + r':([0-9]+)\\u0000"')
 
 # The JSON of results marked once and shared by files with the same answers (grading/
 # answers_memo.py), with stand-ins for what differs (student, id, file): id(items) ->
-# (items, the other fields, text). A few entries suffice: a class repeats a few answer sets.
-_SHARED_TEXTS: dict[int, tuple] = {}
-MAX_SHARED_TEXTS = 64
+# (items, the other fields, text), the least recently used out first. A class repeats a
+# few answer sets; a result seen once (noise) passes through and is soon forgotten.
+_SHARED_TEXTS: OrderedDict[int, tuple] = OrderedDict()
+MAX_SHARED_TEXTS = 256
 _IDENTITY = ("student", "student_id", "file")
+_IDENTITY_STAND_INS = {name: f"\x00{_TOKEN}:{name}\x00" for name in _IDENTITY}
+_IDENTITY_JSON = {name: dumps(text) for name, text in _IDENTITY_STAND_INS.items()}
 
 
 def result_json(result) -> str:
@@ -152,16 +156,17 @@ def result_json(result) -> str:
               result.questions, result.not_graded, result.sheet_diagnosis, result.variant)
     found = _SHARED_TEXTS.get(id(result.items))
     if found is None or found[0] is not result.items or found[1] != fields:
-        stand_ins = {name: f"\x00{_TOKEN}:{name}\x00" for name in _IDENTITY}
-        text = _result_json(dataclasses.replace(result, **stand_ins))
-        if any(text.count(dumps(s)) != 1 for s in stand_ins.values()):
+        text = _result_json(dataclasses.replace(result, **_IDENTITY_STAND_INS))
+        if any(text.count(stand_in) != 1 for stand_in in _IDENTITY_JSON.values()):
             return _result_json(result)
-        if len(_SHARED_TEXTS) >= MAX_SHARED_TEXTS:
-            _SHARED_TEXTS.clear()
         found = _SHARED_TEXTS[id(result.items)] = (result.items, fields, text)
+        if len(_SHARED_TEXTS) > MAX_SHARED_TEXTS:
+            _SHARED_TEXTS.popitem(last=False)
+    else:
+        _SHARED_TEXTS.move_to_end(id(result.items))
     text = found[2]
-    for name in _IDENTITY:
-        text = text.replace(dumps(f"\x00{_TOKEN}:{name}\x00"), dumps(getattr(result, name)), 1)
+    for name, stand_in in _IDENTITY_JSON.items():
+        text = text.replace(stand_in, dumps(getattr(result, name)), 1)
     return text
 
 
