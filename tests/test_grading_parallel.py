@@ -206,7 +206,9 @@ def test_a_digest_comes_back_from_a_worker_as_it_went():
     from rnncli.grading.batch import Grader
     from rnncli.render.grade_stream import digest
 
-    grader = Grader(PROBLEM)
-    for path in sorted((ROOT / "problems" / "answers").glob("lstm-goodfellow-*.yaml")):
-        made = digest("json", 4, grader.grade(str(path)))
-        assert pickle.loads(pickle.dumps(made)) == made
+    grader = Grader()                   # each file against its own problem
+    paths = sorted(str(p) for p in (ROOT / "problems" / "answers").glob("*.yaml"))
+    made = [digest(fmt, 4, grader.grade(path)) for path in paths + [str(ROOT / "no-such.yaml")]
+            for fmt in ("json", "markdown")]
+    assert len(made) == 2 * len(paths) + 2 and any(d.tallied.error for d in made)
+    assert pickle.loads(pickle.dumps(made)) == made
