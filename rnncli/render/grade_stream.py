@@ -155,6 +155,8 @@ _STAND_IN = re.compile(r'"\\u0000' + _TOKEN + r':([0-9]+)\\u0000"')
 # few answer sets; a result seen once (noise) passes through and is soon forgotten.
 _SHARED_TEXTS: OrderedDict[int, tuple] = OrderedDict()
 MAX_SHARED_TEXTS = 256
+MAX_SHARED_CHARS = 8 * 1024 * 1024     # a result of 50 answers of 64 entries is 200 KB
+_shared_chars = [0]
 _IDENTITY = ("student", "student_id", "file")
 _IDENTITY_STAND_INS = {name: f"\x00{_TOKEN}:{name}\x00" for name in _IDENTITY}
 _IDENTITY_JSON = {name: dumps(text) for name, text in _IDENTITY_STAND_INS.items()}
@@ -172,9 +174,11 @@ def result_json(result) -> str:
         text = _result_json(dataclasses.replace(result, **_IDENTITY_STAND_INS))
         if any(text.count(stand_in) != 1 for stand_in in _IDENTITY_JSON.values()):
             return _result_json(result)
+        old = _SHARED_TEXTS.pop(id(result.items), None)
+        _shared_chars[0] += len(text) - (len(old[2]) if old else 0)
         found = _SHARED_TEXTS[id(result.items)] = (result.items, fields, text)
-        if len(_SHARED_TEXTS) > MAX_SHARED_TEXTS:
-            _SHARED_TEXTS.popitem(last=False)
+        while len(_SHARED_TEXTS) > MAX_SHARED_TEXTS or _shared_chars[0] > MAX_SHARED_CHARS:
+            _shared_chars[0] -= len(_SHARED_TEXTS.popitem(last=False)[1][2])
     else:
         _SHARED_TEXTS.move_to_end(id(result.items))
     text = found[2]
