@@ -88,14 +88,15 @@ def test_the_memo_is_bounded_least_recently_used_out_first():
     assert small.get(answers_key(first), first) is None
 
 
-def test_the_shared_texts_are_bounded_by_their_size(monkeypatch, tmp_path):
-    from rnncli.render import grade_stream
+def test_the_shared_texts_are_bounded_by_their_size():
+    from rnncli.render.grade_stream import SharedTexts
 
-    monkeypatch.setattr(grade_stream, "MAX_SHARED_CHARS", 5000)
+    shared = SharedTexts(chars=5000)
     marking = Marking(load_problem(str(PROBLEM)))
     for n in range(20):
         result = marking.grade(parse_answers(answers(f"  h[1]: 0.{n + 1}\n"), f"f{n}.yaml"))
-        assert result_json(result) == dumps(grade_document(result))
-        assert grade_stream._shared_chars[0] == sum(len(t) for _, _, t in
-                                                    grade_stream._SHARED_TEXTS.values())
-        assert grade_stream._shared_chars[0] <= 5000
+        assert shared.text(result) == dumps(grade_document(result))
+        assert 0 < shared.size <= 5000
+    # A result seen again is served from its shared text, under its own name.
+    again = marking.grade(parse_answers(answers("  h[1]: 0.20\n", "Zoe", "z9"), "zoe.yaml"))
+    assert shared.text(again) == dumps(grade_document(again))

@@ -30,9 +30,12 @@ RESULT_WEIGHT = 3
 def answers_key(answers) -> tuple:
     """Returns a key that two answers files share exactly when they give the same answers
     on the same lines (`Answer`s hold text, YAML's plain values and line numbers)."""
+    return _entries_key(answers.entries)
+
+
+def _entries_key(entries) -> tuple:
     return tuple((e.text, e.line, e.question, _value_key(e.value),
-                  None if e.inner is None else answers_key(_Inner(e.inner)))
-                 for e in answers.entries)
+                  None if e.inner is None else _entries_key(e.inner)) for e in entries)
 
 
 def _value_key(value):
@@ -47,11 +50,6 @@ def key_size(key) -> int:
     """Returns about how many characters a key holds (its texts, values and bytes)."""
     return sum(len(text) + len(value) + (0 if inner is None else key_size(inner))
                for text, _, _, value, inner in key)
-
-
-class _Inner:
-    def __init__(self, entries):
-        self.entries = entries
 
 
 class AnswersMemo:

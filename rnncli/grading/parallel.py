@@ -3,9 +3,9 @@
 Files are independent, so a class is graded by one process per CPU: each
 worker is forked from this process with its `Grader` (the problem read and
 marked once, here; from then on each worker's caches and answers memo are
-its own) and grades chunks of files; the results
-come back in the order the files were given, with at most a few chunks per
-worker in flight, so memory stays bounded by the chunks, not the class.
+its own) and grades chunks of files. The results come back in the order the
+files were given, with at most a few chunks per worker in flight, so memory
+stays bounded by the chunks, not the class.
 
 Each result can also be rendered where it was graded (`finish`, e.g. its JSON
 text), which spreads the writing of a big report over the workers as well.
@@ -35,6 +35,11 @@ IN_FLIGHT = 2           # tasks queued per worker: keeps workers busy, bounds re
 MIN_FILES = 64          # fewer files are graded in this process: a worker's start costs more
 FILES_PER_JOB = 32      # and a worker gets at least this many
 MAX_JOBS = 8
+# A worker's cyclic garbage collector: grading makes many small objects and few cycles
+# (a broken file's traceback), and collecting every 700 allocations cost a sixth of a
+# class's time; what the worker inherited is frozen out of every collection.
+WORKER_GC_THRESHOLD = 10_000
+PARENT_CHECK_SECONDS = 0.5      # how often a worker checks that its main process is there
 
 _worker: dict = {}      # in a worker: its Grader and finish function
 
@@ -154,13 +159,6 @@ def _fork_context():
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     return multiprocessing.get_context("fork")
-
-
-# A worker's cyclic garbage collector: grading makes many small objects and few cycles
-# (a broken file's traceback), and collecting every 700 allocations cost a sixth of a
-# class's time; what the worker inherited is frozen out of every collection.
-WORKER_GC_THRESHOLD = 10_000
-PARENT_CHECK_SECONDS = 0.5
 
 
 def _start(grader, finish, parent: int) -> None:

@@ -149,17 +149,60 @@ _TOKEN = secrets.token_hex(8)
 _STAND_IN = re.compile(r'"\\u0000' + _TOKEN + r':([0-9]+)\\u0000"')
 
 
-# The JSON of results marked once and shared by files with the same answers (grading/
-# answers_memo.py), with stand-ins for what differs (student, id, file): id(items) ->
-# (items, the other fields, text), the least recently used out first. A class repeats a
-# few answer sets; a result seen once (noise) passes through and is soon forgotten.
-_SHARED_TEXTS: OrderedDict[int, tuple] = OrderedDict()
-MAX_SHARED_TEXTS = 256
-MAX_SHARED_CHARS = 8 * 1024 * 1024     # a result of 50 answers of 64 entries is 200 KB
-_shared_chars = [0]
 _IDENTITY = ("student", "student_id", "file")
 _IDENTITY_STAND_INS = {name: f"\x00{_TOKEN}:{name}\x00" for name in _IDENTITY}
 _IDENTITY_JSON = {name: dumps(text) for name, text in _IDENTITY_STAND_INS.items()}
+
+
+class SharedTexts:
+    """The JSON of results marked once and shared by files with the same answers (grading/
+    answers_memo.py), with stand-ins for what differs (student, id, file).
+
+    Keyed by id(items), the items held so that the id stays theirs; the least
+    recently used out first, bounded by count and by size. A class repeats a
+    few answer sets; a result seen once (noise) passes through and is soon
+    forgotten.
+    """
+
+    def __init__(self, entries: int = 256, chars: int = 8 * 1024 * 1024):
+        self.entries = entries
+        self.chars = chars          # a result of 50 answers of 64 entries is 200 KB
+        self._texts: OrderedDict[int, tuple] = OrderedDict()   # id -> (items, fields, text)
+        self._size = 0
+
+    def text(self, result) -> str:
+        """Returns `dumps(grade_document(result))`, from the shared text when there is one."""
+        fields = (result.problem, result.status, result.error, result.score, result.max_score,
+                  result.questions, result.not_graded, result.sheet_diagnosis, result.variant)
+        key = id(result.items)
+        found = self._texts.get(key)
+        if found is None or found[0] is not result.items or found[1] != fields:
+            text = _result_json(dataclasses.replace(result, **_IDENTITY_STAND_INS))
+            if any(text.count(stand_in) != 1 for stand_in in _IDENTITY_JSON.values()):
+                return _result_json(result)
+            found = (result.items, fields, text)
+            self._keep(key, found)
+        else:
+            self._texts.move_to_end(key)
+        text = found[2]
+        for name, stand_in in _IDENTITY_JSON.items():
+            text = text.replace(stand_in, dumps(getattr(result, name)), 1)
+        return text
+
+    @property
+    def size(self) -> int:
+        """Returns the characters held."""
+        return self._size
+
+    def _keep(self, key: int, entry: tuple) -> None:
+        old = self._texts.pop(key, None)
+        self._size += len(entry[2]) - (len(old[2]) if old else 0)
+        self._texts[key] = entry
+        while len(self._texts) > self.entries or self._size > self.chars:
+            self._size -= len(self._texts.popitem(last=False)[1][2])
+
+
+_SHARED = SharedTexts()
 
 
 def result_json(result) -> str:
@@ -167,24 +210,7 @@ def result_json(result) -> str:
     (the same items object), which then differ only in who wrote them and where."""
     if not result.items:
         return _result_json(result)
-    fields = (result.problem, result.status, result.error, result.score, result.max_score,
-              result.questions, result.not_graded, result.sheet_diagnosis, result.variant)
-    found = _SHARED_TEXTS.get(id(result.items))
-    if found is None or found[0] is not result.items or found[1] != fields:
-        text = _result_json(dataclasses.replace(result, **_IDENTITY_STAND_INS))
-        if any(text.count(stand_in) != 1 for stand_in in _IDENTITY_JSON.values()):
-            return _result_json(result)
-        old = _SHARED_TEXTS.pop(id(result.items), None)
-        _shared_chars[0] += len(text) - (len(old[2]) if old else 0)
-        found = _SHARED_TEXTS[id(result.items)] = (result.items, fields, text)
-        while len(_SHARED_TEXTS) > MAX_SHARED_TEXTS or _shared_chars[0] > MAX_SHARED_CHARS:
-            _shared_chars[0] -= len(_SHARED_TEXTS.popitem(last=False)[1][2])
-    else:
-        _SHARED_TEXTS.move_to_end(id(result.items))
-    text = found[2]
-    for name, stand_in in _IDENTITY_JSON.items():
-        text = text.replace(stand_in, dumps(getattr(result, name)), 1)
-    return text
+    return _SHARED.text(result)
 
 
 def _result_json(result) -> str:
