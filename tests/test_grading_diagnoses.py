@@ -236,7 +236,7 @@ def test_one_value_of_the_neighbouring_step_is_not_a_shifted_sheet():
 
 def test_a_shifted_sheet_counts_once_in_the_class_summary():
     from rnncli.grading.summary import class_summary
-    from rnncli.grading.grade import GradeReport
+    from rnncli.grading.results import GradeReport
 
     marking = seed002_marking()
     results = tuple(marking.grade(parse_answers(_yaml(a), f"s{i}.yaml"))
@@ -279,7 +279,7 @@ def test_random_wrong_answers_are_not_explained_by_slips_of_method():
 
 def test_diagnoses_are_counted_in_the_class_summary():
     from rnncli.grading.summary import class_summary
-    from rnncli.grading.grade import GradeReport
+    from rnncli.grading.results import GradeReport
 
     marking = seed002_marking()
     slipped = seed002_answers(seed002(cell_input=math.tanh))

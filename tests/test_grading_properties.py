@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from rnncli.files.answers import parse_answers
 from rnncli.errors import RnncliError
 from rnncli.grading.batch import grade_files
-from rnncli.grading.grade import STATUSES, Marking
+from rnncli.grading.grade import Marking
+from rnncli.grading.results import STATUSES
 from rnncli.files.problem import load_problem
 
 ROOT = Path(__file__).resolve().parents[1]

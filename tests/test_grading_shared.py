@@ -147,7 +147,7 @@ def test_the_streamed_report_and_gradebook_are_those_of_the_whole_report(classes
 
 
 def test_result_json_is_dumps_for_every_magnitude_and_shape():
-    from rnncli.grading.grade import GradedItem, StudentGrade
+    from rnncli.grading.results import GradedItem, StudentGrade
 
     rng = np.random.default_rng(3)
     values = [np.array([1e16, -2e-320, 1e-5, 0.1, 5e-324, -0.0, 1e22, 123456789012345678.0]),

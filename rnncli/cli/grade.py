@@ -59,7 +59,7 @@ def grade(answers, problem_path, output_format, precision, csv_path, gradescope_
             and output_format in ("json", "markdown")):
         _grade_streamed(answers, problem_path, output_format, precision, csv_path, jobs, debug)
     if variant_count is None:
-        from rnncli.grading.grade import GradeReport
+        from rnncli.grading.results import GradeReport
         from rnncli.grading.parallel import iter_graded, job_count
 
         graded = iter_graded(answers, problem_path, job_count(jobs, len(answers)), debug)

@@ -14,7 +14,8 @@ from rnncli.errors import RnncliError
 from rnncli.files.answers import Answers, answers_from_document
 from rnncli.files.problem import load_problem
 from rnncli.files.yaml_source import load_yaml
-from rnncli.grading.grade import GradeReport, Marking, StudentGrade
+from rnncli.grading.grade import Marking
+from rnncli.grading.results import GradeReport, StudentGrade
 from rnncli.solve.references import Solution
 
 

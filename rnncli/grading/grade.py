@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from dataclasses import dataclass
-
-from rnncli.display import Displayable
-from functools import cached_property
-from typing import Any
 
 import numpy as np
 
 from rnncli.files.answers import Answers, check_value, is_blank, shown
 from rnncli.grading.answers_memo import AnswersMemo, answers_key
-from rnncli.grading.diagnoses import Diagnosis
+from rnncli.grading.results import GradedItem, StudentGrade, tidy_points
 from rnncli.errors import ProblemError, RnncliError
 from rnncli.files.problem import Problem
 from rnncli.grading.questions import (DEFAULT_TOLERANCE, AskedItem, asked_items, change_key,
@@ -27,91 +22,11 @@ from rnncli.grading.questions import (DEFAULT_TOLERANCE, AskedItem, asked_items,
 from rnncli.solve.references import Reference, Solution, parse_reference
 from rnncli.files.problem import problem_level
 from rnncli.solve.sheet_references import HAND_GRADED
-from rnncli.grading.tolerances import allowed, describe, failing_entries, number, within
+from rnncli.grading.feedback import closeness, off_by, short_value
+from rnncli.grading.tolerances import describe, within
 
-STATUSES = ("correct", "follow-through", "wrong", "missing", "invalid")
 # The question of a problem without `questions:`: every answered reference, one point each.
 ANSWERED = "answered"
-
-
-@dataclass(frozen=True)
-class GradedItem:
-    question: str | None         # None: an answer to a reference that names nothing
-    ref: str
-    expected: Any                # float64 array, int, or None
-    given: Any                   # float64 array or int (valid), text (invalid), None (missing)
-    status: str
-    points: float
-    max_points: float
-    feedback: str
-    tolerance: str = ""
-    difference: Any = None       # given - expected, when both are numbers
-    diagnosis: Diagnosis | None = None
-    follow_through_from: tuple = ()
-    line: int | None = None      # line of the answer in the answers file
-    changes: tuple = ()          # the question's `set:`: the value is of the changed network
-
-    @property
-    def label(self) -> str:
-        """Returns the reference as reports show it: `c[2]`, or `b: c[2]` under question b's `set:`."""
-        return qualified(self.question, self.ref, self.changes)
-
-
-@dataclass(frozen=True)
-class StudentGrade:
-    file: str
-    student: str | None
-    student_id: str
-    problem: str | None
-    questions: tuple             # (question id, max points), in question order
-    items: tuple                 # GradedItem
-    score: float
-    max_score: float
-    error: str | None = None     # why the answers file could not be read (scored 0)
-    not_graded: tuple = ()       # references answered that the problem does not ask
-    variant: int | None = None   # the student's exam variant (grade --variants), else None
-    sheet_diagnosis: Diagnosis | None = None    # a slip of the whole sheet (steps shifted)
-
-    @property
-    def status(self) -> str:
-        return "error" if self.error else "graded"
-
-    def question_points(self) -> dict:
-        """Returns {question id: points earned}."""
-        earned = {qid: 0.0 for qid, _ in self.questions}
-        for item in self.items:
-            if item.question in earned:
-                earned[item.question] += item.points
-        return {qid: _tidy(p) for qid, p in earned.items()}
-
-
-@dataclass(frozen=True)
-class GradeReport(Displayable):
-    problem: str | None          # the instructor's problem (--problem), None in self-check mode
-    results: tuple               # StudentGrade, in the order the files were given
-    variants: int | None = None  # grade --variants N: each file against its student's variant
-    suspected: tuple = ()        # grading.copying.Suspicion: answers of another variant (for the TA)
-
-    @cached_property
-    def questions(self) -> tuple:
-        """Returns (question id, max points) over every result, in first-seen order."""
-        seen: dict[str, float] = {}
-        for result in self.results:
-            for qid, points in result.questions:
-                seen.setdefault(qid, points)
-        return tuple(seen.items())
-
-    @property
-    def exit_code(self) -> int:
-        """Returns 2 if an answers file could not be read, 1 if points were lost, else 0."""
-        if any(r.error for r in self.results):
-            return 2
-        return 1 if any(r.score < r.max_score for r in self.results) else 0
-
-
-def _tidy(points: float) -> float:
-    """Returns points without float noise: 10/3 * 3 is 10.0, not 10.000000000000002."""
-    return round(points, 9) + 0.0
 
 
 class Marking:
@@ -136,7 +51,7 @@ class Marking:
         self.credit = 0.0 if ft is False else 1.0 if ft is True else ft["credit"]
         self._index(tuple(i for i in self.items if not i.changes))
         self.questions = _question_totals(self.items)
-        self.max_score = _tidy(sum(i.max_points for i in self.items))
+        self.max_score = tidy_points(sum(i.max_points for i in self.items))
         # Which changes ask each reference: a plain answer key goes to the one it names.
         self.asked_under: dict[str, list] = {}
         for item in self.items:
@@ -245,7 +160,7 @@ class Marking:
             sheet = sheet or diagnosis
             items = [_shift_noted(i) if i.ref in shifted and i.changes == key
                      and i.status == "wrong" and i.question is not None else i for i in items]
-        score = _tidy(sum(i.points for i in items))
+        score = tidy_points(sum(i.points for i in items))
         return StudentGrade(answers.file, answers.student, answers.student_id, self.problem.file,
                             self.questions, tuple(items), score, self.max_score,
                             not_graded=tuple(not_graded), sheet_diagnosis=sheet)
@@ -282,7 +197,7 @@ class Marking:
         marking.asked_under = {ref: [()] for ref in items}
         marking.groups = {}
         marking.questions = _question_totals(marking.items)
-        marking.max_score = _tidy(sum(i.max_points for i in marking.items))
+        marking.max_score = tidy_points(sum(i.max_points for i in marking.items))
         # Shared: its cache serves every student (a symbolic problem has no trace to share).
         marking._recomputer = self.recomputer if problem_level(self.problem) == "trace" else None
         return marking
@@ -437,7 +352,7 @@ class Marking:
         difference = value - item.expected
         if within(item.tolerance, item.expected, value):
             return GradedItem(given=value, status="correct", points=item.max_points,
-                              feedback=_closeness(item, value), difference=difference,
+                              feedback=closeness(item, value), difference=difference,
                               line=line, **base)
         if item.ref.kind in ("grad", "loss"):
             from rnncli.grading.gradient_grading import grade_wrong_gradient
@@ -448,7 +363,7 @@ class Marking:
             return GradedItem(given=value, status=status, points=points, difference=difference,
                               diagnosis=follow.diagnosis, line=line,
                               follow_through_from=follow.used,
-                              feedback="; ".join([_off_by(item, value)] + list(follow.notes))
+                              feedback="; ".join([off_by(item, value)] + list(follow.notes))
                               if not follow.accepted else follow.notes[0], **base)
         return self._wrong(item, value, difference, line, student_values, ruled_out, base)
 
@@ -457,7 +372,7 @@ class Marking:
 
         overrides = student_overrides(self.recomputer, item, student_values)
         wrong = wrong_keys(overrides, self.by_key, self.recomputer)
-        notes = [_off_by(item, value)]
+        notes = [off_by(item, value)]
         if wrong and self.credit > 0:
             ft = follow_through(self.recomputer, item, value, overrides, self.by_key, wrong)
             if ft is not None and ft.accepted:
@@ -467,7 +382,7 @@ class Marking:
                     given=value, status="follow-through", points=item.max_points * self.credit,
                     difference=difference, follow_through_from=ft.used, line=line,
                     feedback=(f"not the reference value, but right when recomputed from your own "
-                              f"{own} ({_short(ft.value)}): follow-through credit{credit}"), **base)
+                              f"{own} ({short_value(ft.value)}): follow-through credit{credit}"), **base)
             if ft is not None and ft.refused:
                 notes.append(f"no follow-through: {ft.refused}")
         diagnosis = self.diagnoser.diagnose(item, value, student_values, ruled_out)
@@ -510,7 +425,7 @@ def _question_totals(items) -> tuple:
     totals: dict[str, float] = {}
     for item in items:
         totals[item.question] = totals.get(item.question, 0.0) + item.max_points
-    return tuple((qid, _tidy(p)) for qid, p in totals.items())
+    return tuple((qid, tidy_points(p)) for qid, p in totals.items())
 
 
 def _ambiguous(ref: str, items) -> str:
@@ -536,33 +451,3 @@ def _invalid_extra(ref: str, raw, message: str, line) -> GradedItem:
     return GradedItem(question=None, ref=shown(ref), expected=None, given=shown(raw), status="invalid",
                       points=0.0, max_points=0.0, line=line,
                       feedback=f"{message}; this answer is not graded")
-
-
-def _short(value) -> str:
-    """Returns a value to 4 significant figures, vectors as [a, b, c]."""
-    value = np.asarray(value, dtype=float)
-    if value.ndim == 0:
-        return number(float(value))
-    return "[" + ", ".join(number(float(v)) for v in value.ravel()) + "]"
-
-
-def _closeness(item: AskedItem, value) -> str:
-    largest = float(np.max(np.abs(value - item.expected)))
-    if largest == 0:
-        return "exact"
-    bound = float(np.max(allowed(item.tolerance, item.expected)))
-    return f"difference {number(largest)}, allowed {number(bound)}"
-
-
-def _off_by(item: AskedItem, value) -> str:
-    difference = np.asarray(value - item.expected, dtype=float)
-    bound = allowed(item.tolerance, item.expected)
-    if difference.ndim == 0:
-        return (f"off by {'+' if difference > 0 else ''}{number(float(difference))} "
-                f"(allowed {number(float(bound))}: {describe(item.tolerance)})")
-    failing = failing_entries(item.tolerance, item.expected, value)
-    worst = int(np.argmax(np.abs(difference.ravel())))
-    entries = ", ".join(str(i + 1) for i in failing)
-    return (f"entr{'y' if len(failing) == 1 else 'ies'} {entries} off; largest difference "
-            f"{number(float(difference.ravel()[worst]))} at entry {worst + 1} "
-            f"(allowed {number(float(np.max(bound)))}: {describe(item.tolerance)})")

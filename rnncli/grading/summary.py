@@ -5,7 +5,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
-from rnncli.grading.grade import STATUSES
+from rnncli.grading.results import STATUSES
 
 
 @dataclass(frozen=True)

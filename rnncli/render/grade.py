@@ -130,7 +130,7 @@ def score_line(result) -> str:
     if result.error:
         return (f"Error: {result.error} (scored 0 / {points_text(result.max_score)})")
     percent = 100 * result.score / result.max_score if result.max_score else 100.0
-    from rnncli.grading.grade import STATUSES
+    from rnncli.grading.results import STATUSES
 
     counts = [sum(1 for i in result.items if i.question is not None and i.status == status)
               for status in STATUSES]

@@ -86,7 +86,7 @@ class BatchReport:
             return
         self._copy(echo)
         if len(self.lines) > 1:
-            from rnncli.grading.grade import GradeReport
+            from rnncli.grading.results import GradeReport
 
             lines = summary_lines(GradeReport(self.problem, ()), summary)
             text = "\n".join(markdown_summary(lines))

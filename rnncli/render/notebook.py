@@ -59,7 +59,7 @@ def _trace(trace) -> list:
 
 
 def _blocks(result) -> list | None:
-    from rnncli.grading.grade import GradeReport
+    from rnncli.grading.results import GradeReport
     from rnncli.solve.counting import ParamCount
     from rnncli.solve.graphs import Graph
     from rnncli.solve.references import Reference
