@@ -23,7 +23,7 @@ import numpy as np
 from rnncli.cells.cell import Cell
 from rnncli.language.expression import BinOp, Call, Name, Number, drop_names, names, transform, walk
 from rnncli.language.functions import FUNCTIONS
-from rnncli.grading.tolerances import passing, within
+from rnncli.grading.tolerances import within
 
 SWAPS = {"sigmoid": ("tanh",), "tanh": ("sigmoid",), "relu": ("tanh",)}
 DROPPED_ACTIVATIONS = ("sigmoid", "tanh", "relu", "softmax", "hard_sigmoid")
@@ -69,7 +69,6 @@ class Diagnoser:
         self.reference = recomputer.reference
         self._slips: list[Slip] | None = None
         self._relevant_sets: dict[tuple, set] = {}
-        self._other_values: dict[tuple, tuple] = {}
 
     @property
     def slips(self) -> list:
@@ -161,21 +160,6 @@ class Diagnoser:
             self._relevant_sets[key] = {key[0]} | {n for n, _ in self.recomputer.upstream(*key)}
         return self._relevant_sets[key]
 
-    def _others(self, name: str, t: int, shape: tuple) -> tuple:
-        """Returns (names, their values stacked) of the reference's other values at step t
-        of this shape, in the order `_value_slip` tries them (per problem)."""
-        key = (name, t, shape)
-        if key not in self._other_values:
-            record = self.reference.steps[t - self.recomputer.first]
-            found = [(other, np.asarray(value, dtype=float))
-                     for other, value in {**record.inputs, **record.values}.items()]
-            found = [(other, value) for other, value in found
-                     if other != name and value.shape == shape]
-            self._other_values[key] = ([other for other, _ in found],
-                                       np.array([value for _, value in found]).reshape(
-                                           (len(found),) + shape))
-        return self._other_values[key]
-
     def _unslipped(self, asked, overrides: dict):
         """Returns what the student's own answers give without a slip."""
         if not overrides:
@@ -259,15 +243,13 @@ class Diagnoser:
                     what = "initial value" if other_t < steps.start else f"value at the {where} step"
                     return Diagnosis("neighbour-step", f"{where} step's value",
                                      f"this is {name}[{other_t}], the {what}: check the step index")
-        # Every other value of the step at once: `passing` is `within` entry by entry.
-        others, values = self._others(name, t, given.shape)
-        if others:
-            close = passing(tolerance, values, np.broadcast_to(given, values.shape), SHARP)
-            for index in np.flatnonzero(close.reshape(len(others), -1).all(axis=1)).tolist():
-                if self._differs(item, values[index]):
-                    other = others[index]
-                    return Diagnosis("other-quantity", f"{other} given for {name}",
-                                     f"this is {other}[{t}], not {name}[{t}]")
+        record = self.reference.steps[t - self.recomputer.first]
+        for other, value in {**record.inputs, **record.values}.items():
+            value = np.asarray(value, dtype=float)
+            if other != name and value.shape == given.shape \
+                    and within(tolerance, value, given, SHARP) and self._differs(item, value):
+                return Diagnosis("other-quantity", f"{other} given for {name}",
+                                 f"this is {other}[{t}], not {name}[{t}]")
         return None
 
     def _differs(self, item, value) -> bool:
