@@ -212,3 +212,13 @@ def test_a_digest_comes_back_from_a_worker_as_it_went():
             for fmt in ("json", "markdown")]
     assert len(made) == 2 * len(paths) + 2 and any(d.tallied.error for d in made)
     assert pickle.loads(pickle.dumps(made)) == made
+
+
+def test_workers_are_forked_on_linux_only(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert parallel._fork_context() is None
+    graded = list(iter_graded([str(ROOT / "problems" / "answers" / "lstm-goodfellow-ada.yaml")] * 3,
+                              PROBLEM, jobs=2))
+    assert len(graded) == 3 and all(r is not None for r, _ in graded)

@@ -14,8 +14,8 @@ the one `Grader.grade` gives in this process (tests compare whole reports).
 
 Nothing here can stop the batch: a worker that dies (killed, out of memory)
 breaks the pool, and every chunk not yet returned is graded in this process.
-Workers are forked (Linux): started in milliseconds, with the modules already
-imported. Where fork is not available the files are graded in this process.
+Workers are forked, on Linux only: started in milliseconds, with the modules
+already imported. Elsewhere the files are graded in this process.
 """
 from __future__ import annotations
 
@@ -154,9 +154,15 @@ def chunk_size(paths) -> int:
 
 
 def _fork_context():
+    """Returns the fork start method on Linux, else None (one process grades).
+
+    macOS offers fork too, but a forked child of a process that loaded its system
+    frameworks (numpy's Accelerate) may crash, which is why Python stopped using
+    it there by default; spawning workers would re-import everything for each.
+    """
     import multiprocessing
 
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
         return None
     return multiprocessing.get_context("fork")
 
