@@ -47,29 +47,16 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_trace import IMPORTS_ONLY, SHEET_PROBLEM, rnncli_command, write_big_problem  # noqa: E402
+from bench_trace import (IMPORTS_ONLY, SHEET_PROBLEM, rnncli_command, wall_time,  # noqa: E402
+                         write_big_problem)
 
 BARE = [sys.executable, str(HERE / "bench_bare_math.py")]
 TIME_V = Path("/usr/bin/time")
 
 
-def run(command: list[str], stdout=subprocess.DEVNULL) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=stdout, stderr=subprocess.PIPE)
-    return time.perf_counter() - start
-
-
 def paired(a: list[str], b: list[str], rounds: int) -> tuple[float, float]:
     """Returns the median wall times of two commands run in alternating pairs."""
-    times_a, times_b = [], []
-    for i in range(rounds):
-        if i % 2:
-            times_b.append(run(b))
-            times_a.append(run(a))
-        else:
-            times_a.append(run(a))
-            times_b.append(run(b))
-    return statistics.median(times_a), statistics.median(times_b)
+    return tuple(alternated([a, b], rounds))
 
 
 def alternated(commands: list[list[str]], rounds: int) -> list[float]:
@@ -78,7 +65,7 @@ def alternated(commands: list[list[str]], rounds: int) -> list[float]:
     for i in range(rounds):
         order = list(range(len(commands)))
         for k in (order if i % 2 == 0 else order[::-1]):
-            times[k].append(run(commands[k]))
+            times[k].append(wall_time(commands[k]))
     return [statistics.median(t) for t in times]
 
 
