@@ -63,17 +63,60 @@ class Grader:
     def grade(self, path: str) -> StudentGrade:
         """Returns the StudentGrade of one answers file; a file that cannot be read or graded
         is an error result scored 0 (never an exception)."""
-        fixed, markings = self.fixed, self.markings
         answers = doc = None
         try:
             doc = load_yaml(path)
             answers = answers_from_document(doc)
-            marking = fixed or _own_marking(answers, markings)
-            return marking.grade(answers)
+            return self._marked(answers)
         except RnncliError as exc:
-            return _broken(path, answers, exc, fixed or _known(doc, answers, markings))
+            return _broken(path, answers, exc, self._scoring_broken(doc, answers))
         except Exception as exc:  # noqa: BLE001 - the batch must finish (see grade_files)
-            return _broken(path, answers, _internal_error(path, exc, self.debug), fixed)
+            return _broken(path, answers, _internal_error(path, exc, self.debug),
+                           self._scoring_broken(None, None))
+
+    def _marked(self, answers: Answers) -> StudentGrade:
+        return (self.fixed or _own_marking(answers, self.markings)).grade(answers)
+
+    def _scoring_broken(self, doc, answers: Answers | None) -> Marking | None:
+        """Returns the Marking whose points a broken file is scored 0 of (doc and answers as far
+        as they were read; None for both after an unexpected failure)."""
+        if self.fixed is not None or doc is None:
+            return self.fixed
+        return _known(doc, answers, self.markings)
+
+
+class VariantGrader(Grader):
+    """Grades each answers file against its student's exam variant of one problem (`vary:`)."""
+
+    def __init__(self, problem_path: str, count: int, debug=None):
+        from rnncli.variants.drawing import draw_variants
+
+        self.debug = debug
+        self.problem_path = problem_path
+        self.count = count
+        self.variant_set = draw_variants(load_problem(problem_path), count)
+        self.variant_markings: dict[int, Marking] = {}
+
+    def _marked(self, answers: Answers) -> StudentGrade:
+        import dataclasses
+
+        from rnncli.variants.drawing import student_variant
+
+        number = student_variant(self.variant_set.seed, answers.student_id, self.count)
+        return dataclasses.replace(self._variant(number).grade(answers), variant=number,
+                                   problem=self.problem_path)
+
+    def _scoring_broken(self, doc, answers: Answers | None) -> Marking:
+        return self._variant(1)
+
+    def _variant(self, number: int) -> Marking:
+        # Marked once per variant, however many students share it; every variant has the
+        # original's shapes, so the one cell serves them all.
+        if number not in self.variant_markings:
+            variant = self.variant_set.variants[number - 1]
+            self.variant_markings[number] = Marking(
+                variant.problem, Solution(variant.problem, self.variant_set.cell))
+        return self.variant_markings[number]
 
 
 def _internal_error(path: str, exc: Exception, debug) -> RnncliError:
@@ -91,41 +134,16 @@ def _internal_error(path: str, exc: Exception, debug) -> RnncliError:
 
 
 def _grade_variants(paths, problem_path: str | None, count: int, debug=None) -> GradeReport:
-    import dataclasses
-
     from rnncli.errors import UsageError
     from rnncli.grading.copying import suspected_copies
-    from rnncli.variants.drawing import draw_variants, student_variant
 
     if problem_path is None:
         raise UsageError("--variants grades against the instructor's problem: give --problem "
                          "PROBLEM (the file with `vary:`)")
-    variant_set = draw_variants(load_problem(problem_path), count)
-    markings: dict[int, Marking] = {}
-
-    def marking(number: int) -> Marking:
-        # Marked once per variant, however many students share it; every variant has the
-        # original's shapes, so the one cell serves them all.
-        if number not in markings:
-            variant = variant_set.variants[number - 1]
-            markings[number] = Marking(variant.problem, Solution(variant.problem, variant_set.cell))
-        return markings[number]
-
-    results = []
-    for path in paths:
-        answers = None
-        try:
-            answers = answers_from_document(load_yaml(path))
-            number = student_variant(variant_set.seed, answers.student_id, count)
-            results.append(dataclasses.replace(marking(number).grade(answers), variant=number,
-                                               problem=problem_path))
-        except RnncliError as exc:
-            results.append(_broken(path, answers, exc, marking(1)))
-        except Exception as exc:  # noqa: BLE001 - the batch must finish (see grade_files)
-            results.append(_broken(path, answers, _internal_error(path, exc, debug), marking(1)))
-    results = tuple(results)
+    grader = VariantGrader(problem_path, count, debug)
+    results = tuple(grader.grade(path) for path in paths)
     return GradeReport(problem_path, results, variants=count,
-                       suspected=suspected_copies(results, variant_set))
+                       suspected=suspected_copies(results, grader.variant_set))
 
 
 def _own_marking(answers: Answers, markings: dict) -> Marking:
