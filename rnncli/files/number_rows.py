@@ -42,25 +42,31 @@ def prepare(text: str) -> tuple[str, list] | None:
     rows: list[list] = []
 
     def replace(match: re.Match) -> str:
-        inner = match.group(1)
-        tokens = inner.split(",")
-        if max(map(len, tokens)) > MAX_TOKEN_CHARS:
-            return match.group(0)
-        # int() and float() accept the spaces around a token and nothing else that the
-        # characters allow (`_`, `inf` and `nan`, which they would take, cannot occur).
-        try:
-            if inner.count(".") == len(tokens):
-                # A point per token (a token with two fails float()): no int among them.
-                row = list(map(float, tokens))
-            else:
-                row = [float(t) if ("." in t or "e" in t or "E" in t) else int(t) for t in tokens]
-        except ValueError:
+        row = row_values(match.group(1))
+        if row is None:
             return match.group(0)
         rows.append(row)
         return f"{MARK}{len(rows) - 1}"
 
     replaced = _ROW.sub(replace, text)
     return (replaced, rows) if rows else None
+
+
+def row_values(inner: str) -> list | None:
+    """Returns the numbers between a row's brackets (characters as _ROW allows), or None if
+    they are not a row of decimal numbers for this shortcut."""
+    tokens = inner.split(",")
+    if max(map(len, tokens)) > MAX_TOKEN_CHARS:
+        return None
+    # int() and float() accept the spaces around a token and nothing else that the
+    # characters allow (`_`, `inf` and `nan`, which they would take, cannot occur).
+    try:
+        if inner.count(".") == len(tokens):
+            # A point per token (a token with two fails float()): no int among them.
+            return list(map(float, tokens))
+        return [float(t) if ("." in t or "e" in t or "E" in t) else int(t) for t in tokens]
+    except ValueError:
+        return None
 
 
 def row_of(text: str, rows: list) -> list:

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnncli.errors import InputFileError
+from rnncli.files.core_schema import resolve_scalar
 from rnncli.files.number_rows import MARK, Fallback, prepare, row_of
+from rnncli.files.plain_mapping import read_plain
 
 # The limits are far above any exercise (a hand-worked sheet is a few hundred bytes; a
 # 64-unit LSTM with its weights and 1,000 inputs is 300 KiB) and low enough that reading the largest
@@ -26,19 +28,9 @@ MAX_BYTES = 512 * 1024
 MAX_DEPTH = 32
 MAX_VALUES = 1_000_000          # scalars and collections, counted after alias expansion
 MAX_SCALAR_CHARS = 10_000
-MAX_INT_CHARS = 1000
 RECHECK_CHARS = 64 * 1024      # how far into an invalid file our limits are checked again
 STDIN_NAME = "<stdin>"          # how every message and report names standard input (`-`)
 
-# YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"^[-+]?[0-9]+$")
-_INT_OCT = re.compile(r"^0o[0-7]+$")
-_INT_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 _CORE_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
               "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
               "tag:yaml.org,2002:seq", "!"}
@@ -60,36 +52,6 @@ class Document:
                 return self.lines[path]
             path = path[:-1]
         return self.lines.get((), 1)
-
-
-def resolve_scalar(text: str, plain: bool, tag: str | None = None) -> Any:
-    """Returns the value of a scalar under the YAML 1.2 core schema."""
-    if not plain and tag in (None, "!", "tag:yaml.org,2002:str"):
-        return text
-    if tag == "tag:yaml.org,2002:str":
-        return text
-    if _NULL.match(text):
-        return None
-    if text in _BOOL:
-        return _BOOL[text]
-    if len(text) > MAX_INT_CHARS and (_INT.match(text) or _INT_OCT.match(text)
-                                      or _INT_HEX.match(text)):
-        # Python refuses to convert more than 4300 digits; a number this long is far
-        # beyond every limit anyway, and the checks refuse it by its size.
-        return float("-inf") if text.startswith("-") else float("inf")
-    if _INT.match(text):
-        return int(text)
-    if _INT_OCT.match(text):
-        return int(text[2:], 8)
-    if _INT_HEX.match(text):
-        return int(text[2:], 16)
-    if _FLOAT.match(text):
-        return float(text)
-    if _INF.match(text):
-        return float("-inf") if text.startswith("-") else float("inf")
-    if _NAN.match(text):
-        return float("nan")
-    return text
 
 
 def read_text(path: str) -> tuple[str, str]:
@@ -231,6 +193,10 @@ def parse_yaml(text: str, name: str = "<string>") -> Document:
 
     if len(text) > MAX_BYTES:
         raise InputFileError(f"text is larger than {_mib(MAX_BYTES)}", file=name)
+    plain = read_plain(text, MAX_VALUES, MAX_SCALAR_CHARS)
+    if plain is not None:
+        # The plainest files (most answers files) are read without the parser's events.
+        return Document(plain[0], name, plain[1])
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         data, lines = _compose_with_rows(text, loader_class, name)
