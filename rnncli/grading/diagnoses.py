@@ -23,7 +23,7 @@ import numpy as np
 from rnncli.cells.cell import Cell
 from rnncli.language.expression import BinOp, Call, Name, Number, drop_names, names, transform, walk
 from rnncli.language.functions import FUNCTIONS
-from rnncli.grading.tolerances import within
+from rnncli.grading.tolerances import EPSILON, SLACK, allowed, within
 
 SWAPS = {"sigmoid": ("tanh",), "tanh": ("sigmoid",), "relu": ("tanh",)}
 DROPPED_ACTIVATIONS = ("sigmoid", "tanh", "relu", "softmax", "hard_sigmoid")
@@ -69,6 +69,7 @@ class Diagnoser:
         self.reference = recomputer.reference
         self._slips: list[Slip] | None = None
         self._relevant_sets: dict[tuple, set] = {}
+        self._others: dict[tuple, _OtherValues] = {}
 
     @property
     def slips(self) -> list:
@@ -219,11 +220,15 @@ class Diagnoser:
 
     def _value_slip(self, item, given):
         expected = item.expected
-        name, t = item.ref.name, item.ref.step
         tolerance = item.tolerance
-        if np.any(expected != 0) and np.any(given != 0):
+        if given.ndim == 0 and np.ndim(expected) == 0:
+            # (Scalars, the common case, as plain floats: the same numbers, a tenth of the cost.)
+            size, expected_size = abs(float(given)), abs(float(expected))
+        else:
+            size, expected_size = float(np.max(np.abs(given))), float(np.max(np.abs(expected)))
+        if size != 0 and expected_size != 0:
             # Only the power of ten nearest the ratio can fit: try that one.
-            ratio = float(np.max(np.abs(given)) / np.max(np.abs(expected)))
+            ratio = size / expected_size
             shifts = [s for s in DECIMAL_SHIFTS if s == round(math.log10(ratio))]
             for shift in shifts:
                 if within(tolerance, expected, given / 10.0 ** shift, SHARP):
@@ -234,26 +239,74 @@ class Diagnoser:
             if within(tolerance, -expected, given, SHARP):
                 return Diagnosis("sign", "wrong sign", "right size, wrong sign: check the signs "
                                  "of the weights and of the terms you subtract")
+        key = (item.question, item.ref.name, item.ref.step)
+        if key not in self._others:
+            self._others[key] = _OtherValues(self._other_values(item), tolerance)
+        return self._others[key].first_close(given)
+
+    def _other_values(self, item) -> list:
+        """Returns [(value, Diagnosis)]: the other values a wrong answer may be, in the order
+        they are tried (the neighbouring steps, then the step's other quantities), each
+        differing from the answer (per problem: the same for every student)."""
+        name, t = item.ref.name, item.ref.step
+        found = []
         steps = range(self.recomputer.first, self.recomputer.first + len(self.reference.steps))
         for other_t, where in ((t - 1, "previous"), (t + 1, "next")):
             if other_t in steps or (other_t < steps.start and name in self.reference.initial):
                 value = np.asarray(self.reference.value(name, other_t), dtype=float)
-                if value.shape == given.shape and within(tolerance, value, given, SHARP) \
-                        and self._differs(item, value):
+                if self._differs(item, value):
                     what = "initial value" if other_t < steps.start else f"value at the {where} step"
-                    return Diagnosis("neighbour-step", f"{where} step's value",
-                                     f"this is {name}[{other_t}], the {what}: check the step index")
+                    found.append((value, Diagnosis("neighbour-step", f"{where} step's value",
+                                                   f"this is {name}[{other_t}], the {what}: "
+                                                   "check the step index")))
         record = self.reference.steps[t - self.recomputer.first]
         for other, value in {**record.inputs, **record.values}.items():
             value = np.asarray(value, dtype=float)
-            if other != name and value.shape == given.shape \
-                    and within(tolerance, value, given, SHARP) and self._differs(item, value):
-                return Diagnosis("other-quantity", f"{other} given for {name}",
-                                 f"this is {other}[{t}], not {name}[{t}]")
-        return None
+            if other != name and self._differs(item, value):
+                found.append((value, Diagnosis("other-quantity", f"{other} given for {name}",
+                                               f"this is {other}[{t}], not {name}[{t}]")))
+        return found
 
     def _differs(self, item, value) -> bool:
         return not within(item.tolerance, item.expected, value)
+
+
+class _OtherValues:
+    """The other values one asked item may be confused with, stacked by shape, with their
+    SHARP windows made once.
+
+    Which of them an answer closely matches is `within(tolerance, value, given,
+    SHARP)` of each, in order, done on whole arrays: the operations of
+    `tolerances.passing` on the same numbers, so the same verdicts bit for bit.
+    """
+
+    def __init__(self, candidates: list, tolerance):
+        self.diagnoses = [diagnosis for _, diagnosis in candidates]
+        self.tolerance = tolerance
+        by_shape: dict[tuple, list] = {}
+        for index, (value, _) in enumerate(candidates):
+            by_shape.setdefault(value.shape, []).append(index)
+        self.groups = {}
+        for shape, indices in by_shape.items():
+            stacked = np.stack([candidates[i][0] for i in indices])
+            windows = None if tolerance is None else \
+                SHARP * allowed(tolerance, stacked) * (1 + SLACK)
+            self.groups[shape] = (np.asarray(indices), stacked, np.abs(stacked), windows)
+
+    def first_close(self, given):
+        """Returns the Diagnosis of the first value `given` closely matches, or None."""
+        group = self.groups.get(given.shape)
+        if group is None:
+            return None
+        indices, stacked, sizes, windows = group
+        difference = np.abs(given - stacked)
+        if self.tolerance is None:
+            close = difference == 0
+        else:
+            size = np.abs(given)
+            close = difference <= windows + EPSILON * np.where(size > sizes, size, sizes)
+        hits = np.flatnonzero(close.reshape(len(indices), -1).all(axis=1))
+        return self.diagnoses[int(indices[hits[0]])] if hits.size else None
 
 
 def cell_slips(cell: Cell, params: dict) -> list:
