@@ -65,3 +65,24 @@ def test_a_students_pass_gives_the_values_of_the_pass_cut_at_each_step(problem_n
             expected = _from_scratch(problem, trace, name, t, overrides)
             assert np.array_equal(got, expected), (name, t)
     assert bool(shared._student_passes) == through_pass
+
+
+def test_what_a_recomputation_takes_is_remembered_per_overrides_object_never_per_contents():
+    """Recomputer._ask memoises by the overrides dict's identity (the dict held, so its id is
+    not reused): new dicts with other values, one made after another is dropped, and the
+    same dict asked for other quantities all give the values of a fresh Recomputer."""
+    problem = load_problem(str(PROBLEM))
+    trace = run_trace(problem)
+    recomputer = Recomputer(problem, trace.cell, trace)
+    rng = np.random.default_rng(11)
+    student = {("h", 1): rng.uniform(-1, 1, 2), ("c", 1): rng.uniform(-1, 1, 2)}
+    recomputer.use_student(student)
+    for _ in range(30):
+        overrides = {("h", 1): rng.uniform(-1, 1, 2), ("c", 1): rng.uniform(-1, 1, 2)}
+        for name, t in (("h", 2), ("c", 2), ("h", 3)):
+            got = recomputer.value(name, t, overrides)
+            assert np.array_equal(got, _from_scratch(problem, trace, name, t, overrides))
+        del overrides                               # its id may come back for the next dict
+    for name, t in (("h", 2), ("c", 3)):
+        assert np.array_equal(recomputer.value(name, t, student),
+                              _from_scratch(problem, trace, name, t, student))

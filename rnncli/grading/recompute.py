@@ -66,6 +66,7 @@ class Recomputer:
         self._student: dict | None = None     # the answers of the student being graded
         self._student_passes: dict[str, _StudentPass] = {}
         self._student_values: dict[tuple, object] = {}
+        self._student_asks: dict[tuple, tuple] = {}
         self._student_wrong: dict[tuple, bool] = {}
         self._student_steps: dict[int, tuple] = {}
         # Rows of students' passes, shared by every student who gave the same answers (bit
@@ -83,6 +84,7 @@ class Recomputer:
             self._student_passes = {}
             self._student_values = {}
             self._student_wrong = {}
+            self._student_asks = {}
             steps: dict[int, list] = {}
             for (name, t), value in values.items():
                 steps.setdefault(t, []).append((name, value))
@@ -132,26 +134,25 @@ class Recomputer:
         cell = cell or self.cell
         if self.backward and overrides:
             return None
-        overrides = {k: v for k, v in (overrides or {}).items() if k[1] <= t}
+        ask = self._ask(name, t, overrides)
+        overrides, equations, frontier, one_step, from_pass = ask[:5]
         if not overrides:
             trace = self.trace(cell, variant)
             return None if trace is None else np.asarray(trace.value(name, t), dtype=float)
         if (name, t) in overrides:
             return np.asarray(overrides[(name, t)], dtype=float)
-        equations, frontier = self._needs(name, t, overrides)
-        if (not frontier <= overrides.keys() and _one_forward_block(cell)
-                and self._from_student_pass(name, t, overrides)):
+        if not one_step and from_pass and _one_forward_block(cell):
             # Memoised for this student (_student_values): no key of their values is needed,
             # and building one for every item of a noisy student cost more than the step.
             found = self._student_value(name, t, overrides, cell, variant)
             return None if found is None else np.asarray(found, dtype=float)
-        key = (variant, t, name, overrides_key(overrides))
+        key = (variant, t, name, ask[5] if ask[5] is not None else overrides_key(overrides))
         if key not in self._cache:
             if len(self._cache) >= MAX_CACHED or self._cached_bytes >= MAX_CACHED_BYTES:
                 self._cache.clear()     # a bound on memory for very large batches
                 self._cached_bytes = 0
             self._cached_bytes += sum(len(entry[2]) for entry in key[3])
-            if frontier <= overrides.keys():
+            if one_step:
                 self._cache[key] = self._one_step(t, overrides, equations, cell, variant)
             else:
                 trace = self._pass(t, overrides, cell)
@@ -162,11 +163,36 @@ class Recomputer:
     def one_step_equations(self, name: str, t: int, overrides: dict) -> set | None:
         """Returns the equations `value(name, t, overrides)` computes when it computes step t
         alone (the overrides hold everything it reads from earlier steps), else None."""
-        overrides = {k: v for k, v in overrides.items() if k[1] <= t}
-        if not overrides or (name, t) in overrides:
+        kept, equations, _, one_step = self._ask(name, t, overrides)[:4]
+        if not kept or (name, t) in kept:
             return None
-        equations, frontier = self._needs(name, t, overrides)
-        return set(equations) if frontier <= overrides.keys() else None
+        return set(equations) if one_step else None
+
+    def _ask(self, name: str, t: int, overrides: dict | None) -> tuple:
+        """Returns what recomputing name[t] under `overrides` takes: (the overrides up to step t,
+        the equations of step t to compute, the earlier values they read, whether those are
+        all replaced (step t alone), whether it is the student's own pass, the cache key).
+
+        Memoised for the student being graded, by the overrides' identity (the dict is
+        held, so its id stays its own): every slip tried on an item asks with the same
+        overrides, and working this out again for each was a tenth of a noisy class.
+        """
+        memo = (name, t, id(overrides))
+        found = self._student_asks.get(memo)
+        if found is not None and found[0] is overrides:
+            return found[1]
+        kept = {k: v for k, v in (overrides or {}).items() if k[1] <= t}
+        if not kept or (name, t) in kept:
+            ask = (kept, [], set(), False, False, None)
+        else:
+            equations, frontier = self._needs(name, t, kept)
+            one_step = frontier <= kept.keys()
+            from_pass = not one_step and self._from_student_pass(name, t, kept)
+            ask = (kept, equations, frontier, one_step, from_pass,
+                   None if from_pass else overrides_key(kept))
+        if len(self._student_asks) < MAX_CACHED:
+            self._student_asks[memo] = (overrides, ask)
+        return ask
 
     def _from_student_pass(self, name: str, t: int, overrides: dict) -> bool:
         """Returns whether name[t] under `overrides` is what the student's own pass gives:
