@@ -40,11 +40,14 @@ class Tallied:
     diagnoses: tuple                 # the label of each diagnosis, the sheet's included
 
     @classmethod
-    def of(cls, result) -> "Tallied":
+    def of(cls, result, points: dict | None = None) -> "Tallied":
+        """Returns the summary facts of a StudentGrade (`points`: its question_points(),
+        when the caller has them)."""
         diagnoses = [i.diagnosis.label for i in result.items if i.diagnosis]
         if result.sheet_diagnosis:
             diagnoses.append(result.sheet_diagnosis.label)
-        return cls(result.score, result.question_points(), result.error, result.max_score,
+        return cls(result.score, result.question_points() if points is None else points,
+                   result.error, result.max_score,
                    result.questions, tuple(i.status for i in result.items if i.question is not None),
                    tuple(diagnoses))
 

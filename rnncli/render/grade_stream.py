@@ -17,6 +17,7 @@ import re
 import secrets
 import tempfile
 from collections import OrderedDict
+from json.encoder import encode_basestring
 from dataclasses import dataclass
 
 from rnncli.grading.summary import SummaryTally, Tallied
@@ -131,8 +132,9 @@ _TALLIED_FIELDS = tuple(f.name for f in dataclasses.fields(Tallied))
 
 def digest(output_format: str, precision: int, result) -> Digest:
     """Returns the Digest of one StudentGrade for a report in `output_format`."""
+    points = result.question_points()
     return Digest(result_text(output_format, precision, result).encode("utf-8"),
-                  GradebookLine.of(result), Tallied.of(result))
+                  GradebookLine.of(result, points), Tallied.of(result, points))
 
 
 def result_text(output_format: str, precision: int, result) -> str:
@@ -188,7 +190,7 @@ class SharedTexts:
             self._texts.move_to_end(key)
         text = found[2]
         for name, stand_in in _IDENTITY_JSON.items():
-            text = text.replace(stand_in, dumps(getattr(result, name)), 1)
+            text = text.replace(stand_in, _json_value(getattr(result, name)), 1)
         return text
 
     @property
@@ -205,6 +207,12 @@ class SharedTexts:
 
 
 _SHARED = SharedTexts()
+
+
+def _json_value(value) -> str:
+    """Returns dumps(value): a string through json's own string encoder, as dumps does it
+    (without building an encoder for each of a class's names, ids and files)."""
+    return encode_basestring(value) if type(value) is str else dumps(value)
 
 
 def result_json(result) -> str:

@@ -58,9 +58,11 @@ class GradebookLine:
     error: str | None
 
     @classmethod
-    def of(cls, result) -> "GradebookLine":
-        """Returns the gradebook line of a StudentGrade."""
-        return cls(result.student_id, result.student, result.variant, result.question_points(),
+    def of(cls, result, points: dict | None = None) -> "GradebookLine":
+        """Returns the gradebook line of a StudentGrade (`points`: its question_points(),
+        when the caller has them)."""
+        return cls(result.student_id, result.student, result.variant,
+                   result.question_points() if points is None else points,
                    result.score, result.max_score, result.status, result.error)
 
 
