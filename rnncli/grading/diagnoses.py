@@ -152,8 +152,8 @@ class Diagnoser:
         return 2 * explained > wrong
 
     def _own(self, key, student_values: dict) -> dict:
-        upstream = self.recomputer.upstream(*key)
-        return {k: v for k, v in student_values.items() if k in upstream}
+        self.recomputer.use_student(student_values)
+        return self.recomputer.own(*key)
 
     def _relevant(self, key) -> set:
         """Returns the equations key's value is computed from, itself included (per problem)."""

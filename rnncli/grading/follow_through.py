@@ -38,8 +38,7 @@ class FollowThrough:
 def student_overrides(recomputer, item, student_values: dict) -> dict:
     """Returns {(name, t): the student's value} for what item's quantity is computed from."""
     recomputer.use_student(student_values)
-    upstream = recomputer.upstream(item.ref.name, item.ref.step)
-    return {key: value for key, value in student_values.items() if key in upstream}
+    return recomputer.own(item.ref.name, item.ref.step)
 
 
 def wrong_keys(overrides: dict, items_by_key: dict, recomputer=None) -> list:

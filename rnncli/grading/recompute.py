@@ -67,6 +67,7 @@ class Recomputer:
         self._student_passes: dict[str, _StudentPass] = {}
         self._student_values: dict[tuple, object] = {}
         self._student_asks: dict[tuple, tuple] = {}
+        self._student_own: dict[tuple, dict] = {}
         self._student_wrong: dict[tuple, bool] = {}
         self._student_steps: dict[int, tuple] = {}
         # Rows of students' passes, shared by every student who gave the same answers (bit
@@ -85,11 +86,26 @@ class Recomputer:
             self._student_values = {}
             self._student_wrong = {}
             self._student_asks = {}
+            self._student_own = {}
             steps: dict[int, list] = {}
             for (name, t), value in values.items():
                 steps.setdefault(t, []).append((name, value))
             self._student_steps = {t: tuple(sorted(answers, key=lambda a: a[0]))
                                    for t, answers in steps.items()}
+
+    def own(self, name: str, t: int) -> dict:
+        """Returns the student's answers (use_student's) that name[t] is computed from.
+
+        One dict per quantity and student: follow-through and every slip tried on the
+        item ask with this same object, so what they take is worked out once (_ask).
+        """
+        key = (name, t)
+        found = self._student_own.get(key)
+        if found is None:
+            upstream = self.upstream(name, t)
+            found = {k: v for k, v in (self._student or {}).items() if k in upstream}
+            self._student_own[key] = found
+        return found
 
     def is_wrong(self, key: tuple, value, item) -> bool:
         """Returns whether an answer to an asked quantity is outside its tolerance (memoised
