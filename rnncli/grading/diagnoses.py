@@ -292,9 +292,26 @@ class _OtherValues:
             windows = None if tolerance is None else \
                 SHARP * allowed(tolerance, stacked) * (1 + SLACK)
             self.groups[shape] = (np.asarray(indices), stacked, np.abs(stacked), windows)
+        # Scalars (a sheet's answers) as plain floats: `close`'s own arithmetic, with each
+        # window (SHARP * bound * (1 + SLACK), bound bit for bit `allowed`) made once.
+        self.scalars = None
+        if () in self.groups:
+            indices, stacked, sizes, windows = self.groups[()]
+            self.scalars = [(int(indices[k]), float(stacked[k]), float(sizes[k]),
+                             None if windows is None else float(windows[k]))
+                            for k in range(len(indices))]
 
     def first_close(self, given):
         """Returns the Diagnosis of the first value `given` closely matches, or None."""
+        if given.ndim == 0 and self.scalars is not None:
+            number = float(given)
+            size = abs(number)
+            for index, value, value_size, window in self.scalars:
+                difference = abs(number - value)
+                if (difference == 0 if window is None else
+                        difference <= window + EPSILON * max(value_size, size)):
+                    return self.diagnoses[index]
+            return None
         group = self.groups.get(given.shape)
         if group is None:
             return None
