@@ -76,6 +76,8 @@ class Recomputer:
         self._rows_bytes = 0
         self._nodes = itertools.count(1)
         self._block = _one_forward_block(cell)
+        self._max_lag = max(cell.states.values(), default=0)
+        self._inputs_at: dict[int, dict] = {}     # step index -> the inputs there
 
     def use_student(self, values: dict) -> None:
         """Makes `values` ({(name, t): answer}, not changed afterwards) the answers of the
@@ -169,7 +171,7 @@ class Recomputer:
                 self._cached_bytes = 0
             self._cached_bytes += sum(len(entry[2]) for entry in key[3])
             if one_step:
-                self._cache[key] = self._one_step(t, overrides, equations, cell, variant)
+                self._cache[key] = self._one_step(t, overrides, equations, cell, variant, ask[6])
             else:
                 trace = self._pass(t, overrides, cell)
                 self._cache[key] = None if trace is None else trace.value(name, t)
@@ -187,7 +189,8 @@ class Recomputer:
     def _ask(self, name: str, t: int, overrides: dict | None) -> tuple:
         """Returns what recomputing name[t] under `overrides` takes: (the overrides up to step t,
         the equations of step t to compute, the earlier values they read, whether those are
-        all replaced (step t alone), whether it is the student's own pass, the cache key).
+        all replaced (step t alone), whether it is the student's own pass, the cache key,
+        and for step t alone what it reads of earlier steps: _earlier).
 
         Memoised for the student being graded, by the overrides' identity (the dict is
         held, so its id stays its own): every slip tried on an item asks with the same
@@ -199,13 +202,14 @@ class Recomputer:
             return found[1]
         kept = {k: v for k, v in (overrides or {}).items() if k[1] <= t}
         if not kept or (name, t) in kept:
-            ask = (kept, [], set(), False, False, None)
+            ask = (kept, [], set(), False, False, None, None)
         else:
             equations, frontier = self._needs(name, t, kept)
             one_step = frontier <= kept.keys()
             from_pass = not one_step and self._from_student_pass(name, t, kept)
             ask = (kept, equations, frontier, one_step, from_pass,
-                   None if from_pass else overrides_key(kept))
+                   None if from_pass else overrides_key(kept),
+                   self._earlier(t, kept) if one_step else None)
         if len(self._student_asks) < MAX_CACHED:
             self._student_asks[memo] = (overrides, ask)
         return ask
@@ -266,22 +270,16 @@ class Recomputer:
                     frontier.add((read, t - lag))
         return [n for n in self._order if n in needed], frontier
 
-    def _one_step(self, t: int, overrides: dict, equations: list, cell: Cell, variant: str):
-        """Returns name[t] (the last of `equations`) computed at step t alone, or None."""
+    def _one_step(self, t: int, overrides: dict, equations: list, cell: Cell, variant: str,
+                  earlier: tuple | None = None):
+        """Returns name[t] (the last of `equations`) computed at step t alone, or None.
+        `earlier` is _earlier(t, overrides) when the caller has it."""
         if variant not in self._functions:
             self._functions[variant] = {e.name: compile_expression(e.expr, self.reference.parameters)
                                         for e in cell.equations}
         functions = self._functions[variant]
-        index = t - self.first
-        current = {name: steps[index] for name, steps in self.problem.inputs.items()}
-        lagged = [current]
-        for k in range(1, max(self.cell.states.values(), default=0) + 1):
-            if t - k < self.first:
-                lagged.append(self.reference.initial)
-            else:
-                earlier = {n: s[index - k] for n, s in self.problem.inputs.items()}
-                earlier.update({n: v for (n, step), v in overrides.items() if step == t - k})
-                lagged.append(earlier)
+        current = dict(self._inputs(t - self.first))
+        lagged = [current, *(earlier if earlier is not None else self._earlier(t, overrides))]
         try:
             with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
                 for quantity in equations:
@@ -291,6 +289,27 @@ class Recomputer:
         except FloatingPointError:
             return None
         return current[equations[-1]]
+
+    def _inputs(self, index: int) -> dict:
+        """Returns the inputs at a step (by index), made once (callers copy it)."""
+        found = self._inputs_at.get(index)
+        if found is None:
+            found = {name: steps[index] for name, steps in self.problem.inputs.items()}
+            self._inputs_at[index] = found
+        return found
+
+    def _earlier(self, t: int, overrides: dict) -> tuple:
+        """Returns what step t reads from steps t-1, t-2, ...: the inputs there with the
+        overrides in place (initial values before the first step); read, never changed."""
+        earlier = []
+        for k in range(1, self._max_lag + 1):
+            if t - k < self.first:
+                earlier.append(self.reference.initial)
+            else:
+                values = dict(self._inputs(t - k - self.first))
+                values.update({n: v for (n, step), v in overrides.items() if step == t - k})
+                earlier.append(values)
+        return tuple(earlier)
 
     def _pass(self, t: int, overrides: dict, cell: Cell):
         self.passes += 1
