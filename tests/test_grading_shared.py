@@ -131,8 +131,16 @@ def test_a_class_is_graded_as_each_file_alone(classes, monkeypatch):
 
 
 @pytest.mark.parametrize("output_format", ["json", "markdown"])
+@pytest.mark.parametrize("small_buffers", [False, True])
 def test_the_streamed_report_and_gradebook_are_those_of_the_whole_report(classes, tmp_path,
-                                                                          output_format):
+                                                                          output_format,
+                                                                          small_buffers,
+                                                                          monkeypatch):
+    if small_buffers:       # results written a few at a time, the spool spilled to its file
+        from rnncli.render import grade_stream
+
+        monkeypatch.setattr(grade_stream, "WRITE_BYTES", 3000)
+        monkeypatch.setattr(grade_stream, "SPOOL_BYTES", 5000)
     for problem, paths in classes:
         report = grade_files(paths, problem)
         gradebook = tmp_path / "grades.csv"

@@ -25,6 +25,7 @@ from rnncli.render.gradebook import GradebookLine, gradebook_csv
 from rnncli.render.json_document import dumps, plain
 
 SPOOL_BYTES = 8 * 1024 * 1024
+WRITE_BYTES = 1024 * 1024      # results are written into the spool this much at a time
 STREAMED_FORMATS = ("json", "markdown")
 
 
@@ -44,6 +45,10 @@ class BatchReport:
         # UTF-8 bytes throughout: a result is encoded once, where it is graded, and its
         # bytes go through the spool to the output untouched (a 10,000-file class is 35 MB).
         self.spool = tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+b")
+        # Gathered and written a megabyte at a time: two writes a result (its separator,
+        # its text) cost the main process a tenth of its time for a class of 10,000.
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
         self.ends_in_newline = False
 
     def add(self, result) -> None:
@@ -60,8 +65,11 @@ class BatchReport:
             self.errors.append(tallied.error)
         self.lost_points = self.lost_points or tallied.score < tallied.max_score
         if not first:
-            self.spool.write(b", " if self.format == "json" else b"\n")
-        self.spool.write(body)
+            self._pending.append(b", " if self.format == "json" else b"\n")
+        self._pending.append(body)
+        self._pending_bytes += len(body) + 2
+        if self._pending_bytes >= WRITE_BYTES:
+            self._flush()
         if self.format != "json":
             self.ends_in_newline = body.endswith(b"\n")
 
@@ -98,7 +106,13 @@ class BatchReport:
         if not self.ends_in_newline:
             echo("\n")
 
+    def _flush(self) -> None:
+        self.spool.write(b"".join(self._pending))
+        self._pending = []
+        self._pending_bytes = 0
+
     def _copy(self, echo) -> None:
+        self._flush()
         self.spool.seek(0)
         while True:
             chunk = self.spool.read(1 << 20)
