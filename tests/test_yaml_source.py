@@ -253,3 +253,28 @@ def test_the_hint_for_brackets_in_a_flow_list_is_read_from_the_text():
     assert error.line == 2
     error = fails("cell: rnn\nask: [1, 2\n", "not valid YAML")
     assert "quote text" not in str(error)
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_whole_or_refused(tmp_path, monkeypatch):
+    """The size fstat gave is where reading starts, not where it stops: a file that grew
+    since is read on to its end, and one grown past the limit is refused by its size."""
+    import os
+    import types
+
+    from rnncli.files import yaml_source
+
+    def smaller(info):          # as if the file had been 10 bytes when it was looked at
+        return types.SimpleNamespace(st_mode=info.st_mode, st_size=10)
+
+    reader_os = types.SimpleNamespace(**{n: getattr(os, n) for n in dir(os) if n[0] != "_"})
+    reader_os.fstat = lambda fd: smaller(os.fstat(fd))
+    reader_os.stat = lambda path: smaller(os.stat(path))
+    monkeypatch.setattr(yaml_source, "os", reader_os)       # the reader's os only
+    grown = tmp_path / "grown.yaml"
+    grown.write_text("answers:\n" + "".join(f"  h[{t}]: 0.{t}\n" for t in range(1, 200)))
+    text, _ = yaml_source.read_text(str(grown))
+    assert text == grown.read_text()
+    big = tmp_path / "big.yaml"
+    big.write_text("a: 1\n" + "#" * MAX_BYTES)
+    with pytest.raises(InputFileError, match="larger than"):
+        yaml_source.read_text(str(big))
