@@ -64,12 +64,15 @@ def _matmul(a, b):
     # `@` with a scalar is scalar multiplication, so scalar exercises share the cells'
     # equations; against a matrix of inner size 1 the scalar is a vector of one entry
     # (shapes.Inference.matmul infers the same).
-    if type(a) is _ndarray and type(b) is _ndarray:
-        # The common case, decided from two attributes (np.ndim costs a dispatch per call,
-        # several per product, at every step): neither a scalar nor a stack of vectors.
+    if type(a) in _ARRAY_TYPES and type(b) in _ARRAY_TYPES:
+        # The common cases, decided from two attributes (np.ndim costs a dispatch per call,
+        # several per product, at every step): neither a scalar nor a stack of vectors;
+        # two numbers (scalar exercises, and grading's recomputations of them).
         ndim_a, ndim_b = a.ndim, b.ndim
         if ndim_a and ndim_b and (ndim_a != 2 or ndim_b < 3):
             return a @ b
+        if not ndim_a and not ndim_b:
+            return a * b
     if np.ndim(b) == 0 and np.ndim(a) == 2 and np.shape(a)[1] == 1:
         return a[:, 0] * b
     if np.ndim(a) == 0 and np.ndim(b) == 2 and np.shape(b)[0] == 1:
@@ -83,7 +86,7 @@ def _matmul(a, b):
     return a @ b
 
 
-_ndarray = np.ndarray
+_ARRAY_TYPES = (np.ndarray, np.float64)
 _BINARY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "@": _matmul,
            "**": np.power}
 
