@@ -100,3 +100,7 @@ def test_the_shared_texts_are_bounded_by_their_size():
     # A result seen again is served from its shared text, under its own name.
     again = marking.grade(parse_answers(answers("  h[1]: 0.20\n", "Zoe", "z9"), "zoe.yaml"))
     assert shared.text(again) == dumps(grade_document(again))
+    # Names that JSON escapes and UTF-8 spells in several bytes, joined between the pieces.
+    for student, file in (("'\"Zoë\" Ünal \\ σ'", 'dir/zoë "1".yaml'), ("Łukasz 李", "ł.yaml")):
+        other = marking.grade(parse_answers(answers("  h[1]: 0.20\n", student, "z9"), file))
+        assert shared.body(other) == dumps(grade_document(other)).encode("utf-8")

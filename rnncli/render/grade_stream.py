@@ -147,8 +147,11 @@ _TALLIED_FIELDS = tuple(f.name for f in dataclasses.fields(Tallied))
 def digest(output_format: str, precision: int, result) -> Digest:
     """Returns the Digest of one StudentGrade for a report in `output_format`."""
     points = result.question_points()
-    return Digest(result_text(output_format, precision, result).encode("utf-8"),
-                  GradebookLine.of(result, points), Tallied.of(result, points))
+    if output_format == "json" and result.items:
+        body = _SHARED.body(result)         # (result_json's text, already in UTF-8)
+    else:
+        body = result_text(output_format, precision, result).encode("utf-8")
+    return Digest(body, GradebookLine.of(result, points), Tallied.of(result, points))
 
 
 def result_text(output_format: str, precision: int, result) -> str:
@@ -176,20 +179,23 @@ class SharedTexts:
     """The JSON of results marked once and shared by files with the same answers (grading/
     answers_memo.py), with stand-ins for what differs (student, id, file).
 
-    Keyed by id(items), the items held so that the id stays theirs; the least
-    recently used out first, bounded by count and by size. A class repeats a
-    few answer sets; a result seen once (noise) passes through and is soon
-    forgotten.
+    Kept as UTF-8 pieces cut at the stand-ins, so that a file's result is its
+    own name, id and file joined between them: neither the whole text searched
+    nor encoded again for each of a class's files. Keyed by id(items), the
+    items held so that the id stays theirs; the least recently used out first,
+    bounded by count and by size. A class repeats a few answer sets; a result
+    seen once (noise) passes through and is soon forgotten.
     """
 
     def __init__(self, entries: int = 256, chars: int = 8 * 1024 * 1024):
         self.entries = entries
-        self.chars = chars          # a result of 50 answers of 64 entries is 200 KB
-        self._texts: OrderedDict[int, tuple] = OrderedDict()   # id -> (items, fields, text)
+        self.chars = chars          # bytes; a result of 50 answers of 64 entries is 200 KB
+        # id -> (items, fields, pieces, the identity names between them, size)
+        self._texts: OrderedDict[int, tuple] = OrderedDict()
         self._size = 0
 
-    def text(self, result) -> str:
-        """Returns `dumps(grade_document(result))`, from the shared text when there is one."""
+    def body(self, result) -> bytes:
+        """Returns `dumps(grade_document(result))` in UTF-8, from the shared pieces if any."""
         fields = (result.problem, result.status, result.error, result.score, result.max_score,
                   result.questions, result.not_graded, result.sheet_diagnosis, result.variant)
         key = id(result.items)
@@ -197,27 +203,45 @@ class SharedTexts:
         if found is None or found[0] is not result.items or found[1] != fields:
             text = _result_json(dataclasses.replace(result, **_IDENTITY_STAND_INS))
             if any(text.count(stand_in) != 1 for stand_in in _IDENTITY_JSON.values()):
-                return _result_json(result)
-            found = (result.items, fields, text)
+                return _result_json(result).encode("utf-8")
+            found = (result.items, fields, *_cut_at_stand_ins(text))
             self._keep(key, found)
         else:
             self._texts.move_to_end(key)
-        text = found[2]
-        for name, stand_in in _IDENTITY_JSON.items():
-            text = text.replace(stand_in, _json_value(getattr(result, name)), 1)
-        return text
+        pieces, names = found[2], found[3]
+        joined = [pieces[0]]
+        for name, piece in zip(names, pieces[1:]):
+            joined += (_json_value(getattr(result, name)).encode("utf-8"), piece)
+        return b"".join(joined)
+
+    def text(self, result) -> str:
+        """Returns `dumps(grade_document(result))`, from the shared pieces if any."""
+        return self.body(result).decode("utf-8")
 
     @property
     def size(self) -> int:
-        """Returns the characters held."""
+        """Returns the bytes held."""
         return self._size
 
     def _keep(self, key: int, entry: tuple) -> None:
         old = self._texts.pop(key, None)
-        self._size += len(entry[2]) - (len(old[2]) if old else 0)
+        self._size += entry[4] - (old[4] if old else 0)
         self._texts[key] = entry
         while len(self._texts) > self.entries or self._size > self.chars:
-            self._size -= len(self._texts.popitem(last=False)[1][2])
+            self._size -= self._texts.popitem(last=False)[1][4]
+
+
+def _cut_at_stand_ins(text: str) -> tuple:
+    """Returns (UTF-8 pieces of text between the identity stand-ins, the names of the stand-ins
+    in the order they come, the pieces' size) for a text holding each stand-in once."""
+    order = sorted((text.index(stand_in), name, stand_in)
+                   for name, stand_in in _IDENTITY_JSON.items())
+    pieces, start = [], 0
+    for position, _, stand_in in order:
+        pieces.append(text[start:position].encode("utf-8"))
+        start = position + len(stand_in)
+    pieces.append(text[start:].encode("utf-8"))
+    return tuple(pieces), tuple(name for _, name, _ in order), sum(map(len, pieces))
 
 
 _SHARED = SharedTexts()
