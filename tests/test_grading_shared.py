@@ -107,11 +107,11 @@ def classes(tmp_path_factory):
 
 
 def test_a_class_is_graded_as_each_file_alone(classes, monkeypatch):
-    from rnncli.grading import recompute
+    from rnncli.grading import student_pass
 
     shared_passes = []
-    original = recompute._StudentPass.value
-    monkeypatch.setattr(recompute._StudentPass, "value",
+    original = student_pass.StudentPass.value
+    monkeypatch.setattr(student_pass.StudentPass, "value",
                         lambda self, *a: shared_passes.append(1) or original(self, *a))
     diagnosed = 0
     for problem, paths in classes:

@@ -14,12 +14,11 @@ place, extended step by step as far as asked and shared by all their items,
 and computes only step t itself; this is exact where the student answered
 nothing at earlier steps that the item does not read (checked per item, else
 the pass cut at t runs as before): a noisy class costs one pass a student,
-not one an item.
+not one an item. That pass is student_pass.py's.
 """
 from __future__ import annotations
 
 import dataclasses
-import itertools
 
 import numpy as np
 
@@ -28,7 +27,8 @@ from rnncli.errors import RnncliError
 from rnncli.language.expression import names
 from rnncli.files.problem import Problem
 from rnncli.grading.tolerances import within
-from rnncli.solve.trace import Trace, compile_expression, initial_values, run_trace
+from rnncli.grading.student_pass import SharedRows, StudentPass, one_forward_block
+from rnncli.solve.trace import Trace, compile_expression, run_trace
 
 MAX_CACHED = 20_000
 # The keys hold the replaced values' bytes: a class answering 64-entry vectors at 50
@@ -64,18 +64,16 @@ class Recomputer:
         self._upstream: dict[tuple, frozenset] = {}
         self.passes = 0            # forward passes run (for the benchmark)
         self._student: dict | None = None     # the answers of the student being graded
-        self._student_passes: dict[str, _StudentPass] = {}
+        self._student_passes: dict[str, StudentPass] = {}
         self._student_values: dict[tuple, object] = {}
         self._student_asks: dict[tuple, tuple] = {}
         self._student_own: dict[tuple, dict] = {}
         self._student_wrong: dict[tuple, bool] = {}
         self._student_steps: dict[int, tuple] = {}
         # Rows of students' passes, shared by every student who gave the same answers (bit
-        # for bit) at every step so far: (variant, node, answers at the step) -> (node, row).
-        self._rows: dict[tuple, tuple] = {}
-        self._rows_bytes = 0
-        self._nodes = itertools.count(1)
-        self._block = _one_forward_block(cell)
+        # for bit) at every step so far.
+        self.rows = SharedRows()
+        self._block = one_forward_block(cell)
         self._max_lag = max(cell.states.values(), default=0)
         self._inputs_at: dict[int, dict] = {}     # step index -> the inputs there
 
@@ -94,6 +92,16 @@ class Recomputer:
                 steps.setdefault(t, []).append((name, value))
             self._student_steps = {t: tuple(sorted(answers, key=lambda a: a[0]))
                                    for t, answers in steps.items()}
+
+    @property
+    def student(self) -> dict | None:
+        """Returns the answers of the student being graded (use_student's), or None."""
+        return self._student
+
+    @property
+    def student_steps(self) -> dict:
+        """Returns the student's answers by step: {t: ((name, value), ...) sorted by name}."""
+        return self._student_steps
 
     def own(self, name: str, t: int) -> dict:
         """Returns the student's answers (use_student's) that name[t] is computed from.
@@ -159,7 +167,7 @@ class Recomputer:
             return None if trace is None else np.asarray(trace.value(name, t), dtype=float)
         if (name, t) in overrides:
             return np.asarray(overrides[(name, t)], dtype=float)
-        if not one_step and from_pass and _one_forward_block(cell):
+        if not one_step and from_pass and one_forward_block(cell):
             # Memoised for this student (_student_values): no key of their values is needed,
             # and building one for every item of a noisy student cost more than the step.
             found = self._student_value(name, t, overrides, cell, variant)
@@ -238,7 +246,7 @@ class Recomputer:
         memo = (variant, name, t)
         if memo not in self._student_values:
             if variant not in self._student_passes:
-                self._student_passes[variant] = _StudentPass(self, cell, variant)
+                self._student_passes[variant] = StudentPass(self, cell, variant)
             self._student_values[memo] = self._student_passes[variant].value(name, t, overrides)
         return self._student_values[memo]
 
@@ -274,10 +282,7 @@ class Recomputer:
                   earlier: tuple | None = None):
         """Returns name[t] (the last of `equations`) computed at step t alone, or None.
         `earlier` is _earlier(t, overrides) when the caller has it."""
-        if variant not in self._functions:
-            self._functions[variant] = {e.name: compile_expression(e.expr, self.reference.parameters)
-                                        for e in cell.equations}
-        functions = self._functions[variant]
+        functions = self.functions(variant, cell)
         current = dict(self._inputs(t - self.first))
         lagged = [current, *(earlier if earlier is not None else self._earlier(t, overrides))]
         try:
@@ -289,6 +294,13 @@ class Recomputer:
         except FloatingPointError:
             return None
         return current[equations[-1]]
+
+    def functions(self, variant: str, cell: Cell) -> dict:
+        """Returns the compiled equations of a cell variant, by quantity (compiled once)."""
+        if variant not in self._functions:
+            self._functions[variant] = {e.name: compile_expression(e.expr, self.reference.parameters)
+                                        for e in cell.equations}
+        return self._functions[variant]
 
     def _inputs(self, index: int) -> dict:
         """Returns the inputs at a step (by index), made once (callers copy it)."""
@@ -327,131 +339,3 @@ class Recomputer:
                 self.problem, inputs=inputs,
                 steps=count if self.problem.steps is not None else None)
         return self._prefixes[t]
-
-
-def _one_forward_block(cell: Cell):
-    """Returns the quantities of a cell that runs as one forward block, in order, else None."""
-    schedule = cell.schedule
-    if len(schedule) == 1 and schedule[0].direction == "forward":
-        return tuple(schedule[0].names)
-    return None
-
-
-class _StudentPass:
-    """One student's forward pass (their answers in place), extended as far as items ask.
-
-    It evaluates as `run_trace` does (the same compiled equations, in the same
-    order, on the same rows), so its values are bit for bit those of the pass
-    cut at a step.
-    """
-
-    def __init__(self, recomputer: Recomputer, cell: Cell, variant: str):
-        from rnncli.cells.network import effective_problem
-
-        self.recomputer = recomputer
-        if variant not in recomputer._functions:
-            recomputer._functions[variant] = {
-                e.name: compile_expression(e.expr, recomputer.reference.parameters)
-                for e in cell.equations}
-        functions = recomputer._functions[variant]
-        block = _one_forward_block(cell)      # run_trace's order for this cell variant
-        self.compiled = [(name, functions[name]) for name in block]
-        self.lags = sorted({n.lag for name in block
-                            for n in names(cell.equation(name).expr) if n.lag})
-        self.initial = initial_values(effective_problem(recomputer.problem).problem, cell)
-        self.inputs = [recomputer.problem.inputs[name] for name in cell.inputs]
-        self.input_names = list(cell.inputs)
-        self.variant = variant
-        self.rows: list[dict] = []
-        self.node = 0             # where the rows so far sit among the shared rows
-        self.failed = False       # a step raised: the passes cut after it raise too
-
-    def _row(self, index: int) -> dict:
-        return {name: steps[index] for name, steps in zip(self.input_names, self.inputs)}
-
-    def _lagged(self, index: int, current: dict) -> dict:
-        lagged = {0: current}
-        for k in self.lags:
-            j = index - k
-            lagged[k] = self.rows[j] if 0 <= j else self.initial
-        return lagged
-
-    def _step(self, index: int, replaced) -> dict:
-        """Returns the row of step `index`: replaced(quantity) if not None, else computed;
-        raises FloatingPointError as the pass would."""
-        current = self._row(index)
-        lagged = self._lagged(index, current)
-        for quantity, function in self.compiled:
-            value = replaced(quantity)
-            current[quantity] = value if value is not None else function(current, lagged)
-        return current
-
-    def _extend(self, student: dict, ready: dict | None = None) -> None:
-        """Adds the next step's row: shared with earlier students who gave the same answers;
-        `ready` is that row when the caller has computed it already."""
-        recomputer = self.recomputer
-        step = recomputer.first + len(self.rows)
-        answers = recomputer._student_steps.get(step, ())
-        key = (self.variant, self.node,
-               tuple((name, np.asarray(value, dtype=float).tobytes()) for name, value in answers))
-        found = recomputer._rows.get(key)
-        if found is None:
-            try:
-                row = ready if ready is not None else \
-                    self._step(len(self.rows), lambda q: student.get((q, step)))
-            except FloatingPointError:
-                row = None
-            if recomputer._rows_bytes >= MAX_CACHED_BYTES:
-                recomputer._rows.clear()       # a bound on memory, as for the values' cache
-                recomputer._rows_bytes = 0
-            found = (next(recomputer._nodes), row)
-            recomputer._rows[key] = found
-            recomputer._rows_bytes += sum(len(b) for _, b in key[2]) + (0 if row is None else sum(
-                getattr(v, "nbytes", 8) for v in row.values()))
-        self.node, row = found
-        if row is None:
-            self.failed = True
-        else:
-            self.rows.append(row)
-
-    def value(self, name: str, t: int, overrides: dict):
-        """Returns name[t] with `overrides` at step t and the student's answers before it."""
-        index = t - self.recomputer.first
-        student = self.recomputer._student
-        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-            while not self.failed and len(self.rows) < index:
-                self._extend(student)
-            if self.failed and len(self.rows) < index:
-                return None
-            try:
-                row = self._step(index, lambda q: overrides.get((q, t)))
-            except FloatingPointError:
-                return None
-            if len(self.rows) == index and not self.failed:
-                ready = self._as_student_row(row, name, t, overrides, student)
-                if ready is not None:
-                    self._extend(student, ready)
-        return row[name]
-
-    def _as_student_row(self, row: dict, name: str, t: int, overrides: dict, student: dict):
-        """Returns the pass's own row of step t made from `row` (step t computed with
-        `overrides` for name[t]), or None where it would differ otherwise than by name itself.
-
-        The pass's row replaces exactly the student's answers at step t. When those
-        are the overrides at t, plus perhaps name[t] itself, and name is computed
-        last (nothing at step t reads it), every other quantity is computed from the
-        same values in the same order, bit for bit: the step need not run again
-        when the next item extends the pass (a noisy student's items each did).
-        """
-        if self.compiled[-1][0] != name:
-            return None
-        answered = self.recomputer._student_steps.get(t, ())
-        at_t = {q: v for (q, step), v in overrides.items() if step == t}
-        if any(q != name and at_t.get(q) is not v for q, v in answered) or \
-                len(at_t) != sum(1 for q, _ in answered if q != name):
-            return None
-        ready = dict(row)
-        own = student.get((name, t))
-        if own is not None:
-            ready[name] = own
-        return ready
