@@ -23,7 +23,7 @@ import numpy as np
 from rnncli.cells.cell import Cell
 from rnncli.language.expression import BinOp, Call, Name, Number, drop_names, names, transform, walk
 from rnncli.language.functions import FUNCTIONS
-from rnncli.grading.tolerances import EPSILON, SLACK, allowed, within
+from rnncli.grading.tolerances import close, passing, within
 
 SWAPS = {"sigmoid": ("tanh",), "tanh": ("sigmoid",), "relu": ("tanh",)}
 DROPPED_ACTIVATIONS = ("sigmoid", "tanh", "relu", "softmax", "hard_sigmoid")
@@ -272,12 +272,12 @@ class Diagnoser:
 
 
 class _OtherValues:
-    """The other values one asked item may be confused with, stacked by shape, with their
-    SHARP windows made once.
+    """The other values one asked item may be confused with, stacked by shape.
 
     Which of them an answer closely matches is `within(tolerance, value, given,
-    SHARP)` of each, in order, done on whole arrays: the operations of
-    `tolerances.passing` on the same numbers, so the same verdicts bit for bit.
+    SHARP)` of each, in order: for a scalar answer `close` itself on each (the
+    function `within` uses for numbers), for a vector `passing` on the whole
+    stack at once (the same operations on the same numbers, row by row).
     """
 
     def __init__(self, candidates: list, tolerance):
@@ -286,43 +286,26 @@ class _OtherValues:
         by_shape: dict[tuple, list] = {}
         for index, (value, _) in enumerate(candidates):
             by_shape.setdefault(value.shape, []).append(index)
-        self.groups = {}
-        for shape, indices in by_shape.items():
-            stacked = np.stack([candidates[i][0] for i in indices])
-            windows = None if tolerance is None else \
-                SHARP * allowed(tolerance, stacked) * (1 + SLACK)
-            self.groups[shape] = (np.asarray(indices), stacked, np.abs(stacked), windows)
-        # Scalars (a sheet's answers) as plain floats: `close`'s own arithmetic, with each
-        # window (SHARP * bound * (1 + SLACK), bound bit for bit `allowed`) made once.
-        self.scalars = None
-        if () in self.groups:
-            indices, stacked, sizes, windows = self.groups[()]
-            self.scalars = [(int(indices[k]), float(stacked[k]), float(sizes[k]),
-                             None if windows is None else float(windows[k]))
-                            for k in range(len(indices))]
+        self.groups = {shape: (np.asarray(indices), np.stack([candidates[i][0] for i in indices]))
+                       for shape, indices in by_shape.items()}
+        scalars = self.groups.get(())
+        self.scalars = None if scalars is None else list(zip(scalars[0].tolist(),
+                                                             scalars[1].tolist()))
 
     def first_close(self, given):
         """Returns the Diagnosis of the first value `given` closely matches, or None."""
         if given.ndim == 0 and self.scalars is not None:
             number = float(given)
-            size = abs(number)
-            for index, value, value_size, window in self.scalars:
-                difference = abs(number - value)
-                if (difference == 0 if window is None else
-                        difference <= window + EPSILON * max(value_size, size)):
+            for index, value in self.scalars:
+                if close(self.tolerance, value, number, SHARP):
                     return self.diagnoses[index]
             return None
         group = self.groups.get(given.shape)
         if group is None:
             return None
-        indices, stacked, sizes, windows = group
-        difference = np.abs(given - stacked)
-        if self.tolerance is None:
-            close = difference == 0
-        else:
-            size = np.abs(given)
-            close = difference <= windows + EPSILON * np.where(size > sizes, size, sizes)
-        hits = np.flatnonzero(close.reshape(len(indices), -1).all(axis=1))
+        indices, stacked = group
+        fits = passing(self.tolerance, stacked, np.broadcast_to(given, stacked.shape), SHARP)
+        hits = np.flatnonzero(fits.reshape(len(indices), -1).all(axis=1))
         return self.diagnoses[int(indices[hits[0]])] if hits.size else None
 
 
