@@ -19,6 +19,7 @@ not one an item. That pass is student_pass.py's.
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 import numpy as np
 
@@ -40,6 +41,16 @@ def overrides_key(overrides: dict) -> tuple:
     """Returns a hashable key of {(name, t): value}: the exact bytes of every value."""
     return tuple(sorted((name, t, np.asarray(v, dtype=float).tobytes())
                         for (name, t), v in overrides.items()))
+
+
+class _Ask(NamedTuple):
+    """What recomputing one quantity at step t under given overrides takes."""
+    kept: dict              # the overrides at steps up to t
+    equations: list         # the equations of step t to compute, in order
+    one_step: bool          # everything they read of earlier steps is replaced: step t alone
+    from_pass: bool         # it is what the student's own pass gives
+    key: tuple | None       # the cache key of the overrides (None: not needed)
+    earlier: tuple | None   # step t alone: what it reads of earlier steps (_earlier)
 
 
 class Recomputer:
@@ -161,25 +172,26 @@ class Recomputer:
         if self.backward and overrides:
             return None
         ask = self._ask(name, t, overrides)
-        overrides, equations, frontier, one_step, from_pass = ask[:5]
+        overrides = ask.kept
         if not overrides:
             trace = self.trace(cell, variant)
             return None if trace is None else np.asarray(trace.value(name, t), dtype=float)
         if (name, t) in overrides:
             return np.asarray(overrides[(name, t)], dtype=float)
-        if not one_step and from_pass and one_forward_block(cell):
+        if not ask.one_step and ask.from_pass and one_forward_block(cell):
             # Memoised for this student (_student_values): no key of their values is needed,
             # and building one for every item of a noisy student cost more than the step.
             found = self._student_value(name, t, overrides, cell, variant)
             return None if found is None else np.asarray(found, dtype=float)
-        key = (variant, t, name, ask[5] if ask[5] is not None else overrides_key(overrides))
+        key = (variant, t, name, ask.key if ask.key is not None else overrides_key(overrides))
         if key not in self._cache:
             if len(self._cache) >= MAX_CACHED or self._cached_bytes >= MAX_CACHED_BYTES:
                 self._cache.clear()     # a bound on memory for very large batches
                 self._cached_bytes = 0
             self._cached_bytes += sum(len(entry[2]) for entry in key[3])
-            if one_step:
-                self._cache[key] = self._one_step(t, overrides, equations, cell, variant, ask[6])
+            if ask.one_step:
+                self._cache[key] = self._one_step(t, overrides, ask.equations, cell, variant,
+                                                  ask.earlier)
             else:
                 trace = self._pass(t, overrides, cell)
                 self._cache[key] = None if trace is None else trace.value(name, t)
@@ -189,16 +201,13 @@ class Recomputer:
     def one_step_equations(self, name: str, t: int, overrides: dict) -> set | None:
         """Returns the equations `value(name, t, overrides)` computes when it computes step t
         alone (the overrides hold everything it reads from earlier steps), else None."""
-        kept, equations, _, one_step = self._ask(name, t, overrides)[:4]
-        if not kept or (name, t) in kept:
+        ask = self._ask(name, t, overrides)
+        if not ask.kept or (name, t) in ask.kept:
             return None
-        return set(equations) if one_step else None
+        return set(ask.equations) if ask.one_step else None
 
-    def _ask(self, name: str, t: int, overrides: dict | None) -> tuple:
-        """Returns what recomputing name[t] under `overrides` takes: (the overrides up to step t,
-        the equations of step t to compute, the earlier values they read, whether those are
-        all replaced (step t alone), whether it is the student's own pass, the cache key,
-        and for step t alone what it reads of earlier steps: _earlier).
+    def _ask(self, name: str, t: int, overrides: dict | None) -> "_Ask":
+        """Returns what recomputing name[t] under `overrides` takes (an _Ask).
 
         Memoised for the student being graded, by the overrides' identity (the dict is
         held, so its id stays its own): every slip tried on an item asks with the same
@@ -210,14 +219,14 @@ class Recomputer:
             return found[1]
         kept = {k: v for k, v in (overrides or {}).items() if k[1] <= t}
         if not kept or (name, t) in kept:
-            ask = (kept, [], set(), False, False, None, None)
+            ask = _Ask(kept, [], False, False, None, None)
         else:
             equations, frontier = self._needs(name, t, kept)
             one_step = frontier <= kept.keys()
             from_pass = not one_step and self._from_student_pass(name, t, kept)
-            ask = (kept, equations, frontier, one_step, from_pass,
-                   None if from_pass else overrides_key(kept),
-                   self._earlier(t, kept) if one_step else None)
+            ask = _Ask(kept, equations, one_step, from_pass,
+                       None if from_pass else overrides_key(kept),
+                       self._earlier(t, kept) if one_step else None)
         if len(self._student_asks) < MAX_CACHED:
             self._student_asks[memo] = (overrides, ask)
         return ask
