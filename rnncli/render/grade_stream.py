@@ -147,11 +147,15 @@ _TALLIED_FIELDS = tuple(f.name for f in dataclasses.fields(Tallied))
 def digest(output_format: str, precision: int, result) -> Digest:
     """Returns the Digest of one StudentGrade for a report in `output_format`."""
     points = result.question_points()
-    if output_format == "json" and result.items:
-        body = _SHARED.body(result)         # (result_json's text, already in UTF-8)
-    else:
-        body = result_text(output_format, precision, result).encode("utf-8")
-    return Digest(body, GradebookLine.of(result, points), Tallied.of(result, points))
+    return Digest(result_body(output_format, precision, result), GradebookLine.of(result, points),
+                  Tallied.of(result, points))
+
+
+def result_body(output_format: str, precision: int, result) -> bytes:
+    """Returns result_text in UTF-8 (a shared result's JSON is kept in UTF-8 already)."""
+    if output_format == "json":
+        return _json_body(result)
+    return result_text(output_format, precision, result).encode("utf-8")
 
 
 def result_text(output_format: str, precision: int, result) -> str:
@@ -256,9 +260,14 @@ def _json_value(value) -> str:
 def result_json(result) -> str:
     """Returns `dumps(grade_document(result))`: once per set of answers shared by several files
     (the same items object), which then differ only in who wrote them and where."""
+    return _json_body(result).decode("utf-8")
+
+
+def _json_body(result) -> bytes:
+    """Returns result_json in UTF-8."""
     if not result.items:
-        return _result_json(result)
-    return _SHARED.text(result)
+        return _result_json(result).encode("utf-8")
+    return _SHARED.body(result)
 
 
 def _result_json(result) -> str:
