@@ -95,11 +95,11 @@ def test_the_shared_texts_are_bounded_by_their_size():
     marking = Marking(load_problem(str(PROBLEM)))
     for n in range(20):
         result = marking.grade(parse_answers(answers(f"  h[1]: 0.{n + 1}\n"), f"f{n}.yaml"))
-        assert shared.text(result) == dumps(grade_document(result))
+        assert shared.body(result) == dumps(grade_document(result)).encode("utf-8")
         assert 0 < shared.size <= 5000
     # A result seen again is served from its shared text, under its own name.
     again = marking.grade(parse_answers(answers("  h[1]: 0.20\n", "Zoe", "z9"), "zoe.yaml"))
-    assert shared.text(again) == dumps(grade_document(again))
+    assert shared.body(again) == dumps(grade_document(again)).encode("utf-8")
     # Names that JSON escapes and UTF-8 spells in several bytes, joined between the pieces.
     for student, file in (("'\"Zoë\" Ünal \\ σ'", 'dir/zoë "1".yaml'), ("Łukasz 李", "ł.yaml")):
         other = marking.grade(parse_answers(answers("  h[1]: 0.20\n", student, "z9"), file))

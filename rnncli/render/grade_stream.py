@@ -218,10 +218,6 @@ class SharedTexts:
             joined += (_json_value(getattr(result, name)).encode("utf-8"), piece)
         return b"".join(joined)
 
-    def text(self, result) -> str:
-        """Returns `dumps(grade_document(result))`, from the shared pieces if any."""
-        return self.body(result).decode("utf-8")
-
     @property
     def size(self) -> int:
         """Returns the bytes held."""
