@@ -102,7 +102,7 @@ def trace_case(tmp: Path, name: str, hidden: int, steps: int, rounds: int) -> di
     weights and then its inputs move to .npz files beside it (`params_file`,
     `inputs_file`), as a problem from a training run would be written.
     """
-    from rnncli.files.yaml_source import MAX_BYTES
+    from rnncli.files.text_source import MAX_BYTES
 
     problem = tmp / f"{name}.yaml"
     write_big_problem(problem, steps, hidden=hidden, inputs=32)
@@ -133,7 +133,7 @@ def _move_to_npz(problem: Path, hidden: int, steps: int) -> tuple:
     import numpy as np
 
     from bench_bare_math import weights
-    from rnncli.files.yaml_source import MAX_BYTES
+    from rnncli.files.text_source import MAX_BYTES
 
     text = problem.read_text()
     head, _, rest = text.partition("params:\n")

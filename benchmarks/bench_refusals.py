@@ -66,7 +66,7 @@ def write_largest_lstm(path: Path) -> tuple[int, int, int]:
 
     from rnncli.cells.shape_inference import MAX_TRACE_VALUES
     from rnncli.files.problem import MAX_STEPS
-    from rnncli.files.yaml_source import MAX_BYTES
+    from rnncli.files.text_source import MAX_BYTES
 
     rng = np.random.default_rng(1)
     inputs, steps = 16, MAX_STEPS

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from rnncli.files.yaml_source import MAX_BYTES
+from rnncli.files.text_source import MAX_BYTES
 
 HERE = Path(__file__).resolve().parent
 HOSTILE = HERE / "hostile"

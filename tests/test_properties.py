@@ -28,7 +28,8 @@ from rnncli.files.problem import TOP_LEVEL_KEYS, parse_problem
 from rnncli.render.json_document import dumps, trace_document
 from rnncli.render.trace import render_latex, render_markdown
 from rnncli.solve.trace import evaluate_node, run_trace
-from rnncli.files.yaml_source import decode, parse_yaml
+from rnncli.files.text_source import decode
+from rnncli.files.yaml_source import parse_yaml
 
 SETTINGS = settings(max_examples=int(__import__("os").environ.get("RNNCLI_EXAMPLES", "300")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

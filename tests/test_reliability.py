@@ -17,7 +17,8 @@ from rnncli.cli import cli
 from rnncli.errors import InputFileError, ProblemError, RnncliError, one_line
 from rnncli.files.answers import parse_answers
 from rnncli.files.problem import load_problem, parse_problem
-from rnncli.files.yaml_source import decode, load_yaml, parse_yaml
+from rnncli.files.text_source import decode
+from rnncli.files.yaml_source import load_yaml, parse_yaml
 from rnncli.grading.checking import check_problem
 from rnncli.grading.batch import grade_files
 from rnncli.grading.grade import Marking

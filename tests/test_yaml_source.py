@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 
 from rnncli.errors import InputFileError, RnncliError
-from rnncli.files.yaml_source import (MAX_BYTES, MAX_DEPTH, MAX_VALUES, decode, load_yaml, parse_yaml,
-                                resolve_scalar)
+from rnncli.files.core_schema import resolve_scalar
+from rnncli.files.text_source import MAX_BYTES, decode
+from rnncli.files.yaml_source import MAX_DEPTH, MAX_VALUES, load_yaml, parse_yaml
 
 
 @pytest.mark.parametrize("text, value", [
@@ -261,7 +262,7 @@ def test_a_file_that_grows_while_it_is_read_is_read_whole_or_refused(tmp_path, m
     import os
     import types
 
-    from rnncli.files import yaml_source
+    from rnncli.files import text_source
 
     def smaller(info):          # as if the file had been 10 bytes when it was looked at
         return types.SimpleNamespace(st_mode=info.st_mode, st_size=10)
@@ -269,12 +270,12 @@ def test_a_file_that_grows_while_it_is_read_is_read_whole_or_refused(tmp_path, m
     reader_os = types.SimpleNamespace(**{n: getattr(os, n) for n in dir(os) if n[0] != "_"})
     reader_os.fstat = lambda fd: smaller(os.fstat(fd))
     reader_os.stat = lambda path: smaller(os.stat(path))
-    monkeypatch.setattr(yaml_source, "os", reader_os)       # the reader's os only
+    monkeypatch.setattr(text_source, "os", reader_os)       # the reader's os only
     grown = tmp_path / "grown.yaml"
     grown.write_text("answers:\n" + "".join(f"  h[{t}]: 0.{t}\n" for t in range(1, 200)))
-    text, _ = yaml_source.read_text(str(grown))
+    text, _ = text_source.read_text(str(grown))
     assert text == grown.read_text()
     big = tmp_path / "big.yaml"
     big.write_text("a: 1\n" + "#" * MAX_BYTES)
     with pytest.raises(InputFileError, match="larger than"):
-        yaml_source.read_text(str(big))
+        text_source.read_text(str(big))

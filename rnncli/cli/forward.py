@@ -133,7 +133,7 @@ def check(problems):
     Example:
       rnncli check problems/*.yaml
     """
-    from rnncli.files.yaml_source import STDIN_NAME
+    from rnncli.files.text_source import STDIN_NAME
     from rnncli.grading.checking import check_problem_file
 
     failed = False

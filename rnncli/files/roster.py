@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from rnncli.errors import InputFileError
-from rnncli.files.yaml_source import read_text
+from rnncli.files.text_source import read_text
 
 MAX_STUDENTS = 100_000
 SAFE_ID = re.compile(r"^[A-Za-z0-9_@+-][A-Za-z0-9._@+-]{0,127}$")

@@ -258,7 +258,7 @@ ANSWERS: dict[str, bytes | str] = {
 
 def generated_problems() -> dict:
     """Returns the problem files too big to store, made at test time."""
-    from rnncli.files.yaml_source import MAX_BYTES
+    from rnncli.files.text_source import MAX_BYTES
     from rnncli.files.problem import MAX_STEPS
 
     values = ", ".join(["0.5"] * ((MAX_BYTES - 200) // 5))
@@ -279,7 +279,7 @@ def generated_problems() -> dict:
 
 def generated_answers() -> dict:
     """Returns the answers files too big to store, made at test time."""
-    from rnncli.files.yaml_source import MAX_BYTES
+    from rnncli.files.text_source import MAX_BYTES
 
     return {
         "value-matrix-big.yaml": answers("  h[1]: [" + ", ".join(
